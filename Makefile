@@ -1,0 +1,107 @@
+# gatehouse - plain GNU Makefile (STYLE.md "Build").
+#   make run    install what is missing, build, serve on 127.0.0.1:8000
+#   make test   install what is missing, build, run every test (also under
+#               ASan+UBSan) and the wire-compatibility run against the seed
+#   make bench  wrk benchmark against nginx and the seed's FastAPI app
+.POSIX:
+.SUFFIXES:
+SHELL := /bin/bash
+
+PKGS    := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3
+CC      ?= cc
+PYTHON  := /usr/bin/python3
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 \
+           -Wno-missing-field-initializers
+HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS  := -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(WARN) $(HARDEN) \
+           -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE -O1
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+SRC     := $(sort $(shell find src -name '*.c'))
+SQL     := $(sort $(wildcard src/store/schema/sqlite/*.sql))
+LIBSRC  := $(filter-out src/main.c,$(SRC))
+TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
+
+# $(call objs,BUILDDIR,SOURCES)
+objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o
+
+.PHONY: all san run test unit unit-san http http-san http-seed deps \
+        bench bench-smoke format format-check lint clean
+all: build/gatehouse
+
+# ---- build (normal in build/, sanitizers in build-san/) -------------------
+define build_rules
+$(1)/obj/%.o: src/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -DGH_VERSION='"$$(VERSION)"' -Isrc -c $$< -o $$@
+$(1)/obj/gen/schema_sqlite.o: $(1)/gen/schema_sqlite.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -Isrc -c $$< -o $$@
+$(1)/gen/schema_sqlite.c: $(SQL) scripts/embed-sql.sh
+	@mkdir -p $$(@D)
+	scripts/embed-sql.sh $(SQL) > $$@
+$(1)/gatehouse: $(call objs,$(1),$(SRC))
+	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+$(1)/tests/%: tests/unit/%.c $(call objs,$(1),$(LIBSRC))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -Wno-missing-prototypes -Isrc $$(LDFLAGS) $$^ \
+	    $$(LDLIBS) -lcmocka -o $$@
+endef
+$(eval $(call build_rules,build,))
+$(eval $(call build_rules,build-san,$(SANFLAGS)))
+-include $(shell find build build-san -name '*.d' 2>/dev/null)
+
+san: build-san/gatehouse
+
+# ---- the two commands ----------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p data
+	exec build/gatehouse --host 127.0.0.1 --port 8000 --data-dir data
+
+test: deps
+	@$(MAKE) --no-print-directory all san
+	@$(MAKE) --no-print-directory format-check lint unit unit-san http http-san http-seed bench-smoke
+	@echo "make test: all suites passed"
+
+# ---- test suites -----------------------------------------------------------
+unit: $(addprefix build/tests/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+unit-san: $(addprefix build-san/tests/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t (asan+ubsan)"; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+http: build/gatehouse
+	GH_BIN=build/gatehouse $(PYTHON) -m pytest -q -p no:cacheprovider tests/http
+http-san: build-san/gatehouse
+	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/http
+http-seed:
+	tests/http/run_against_seed.sh
+
+# ---- benchmark ---------------------------------------------------------------
+bench: deps all
+	bench/run.sh
+bench-smoke: all
+	BENCH_SMOKE=1 bench/run.sh
+
+# ---- style -------------------------------------------------------------------
+CSRC = $(shell find src tests/unit tests/fuzz -name '*.[ch]' 2>/dev/null)
+format:
+	clang-format -i $(CSRC)
+format-check:
+	@clang-format --dry-run --Werror $(CSRC)
+lint:
+	@scripts/lint-layers.sh
+	@cppcheck -q --error-exitcode=1 --inline-suppr --std=c11 -Isrc \
+	    --suppress=missingIncludeSystem --suppress=unusedFunction \
+	    --suppress=*:build/* src
+
+clean:
+	rm -rf build build-san
