@@ -3,12 +3,12 @@
 #   make test   install what is missing, build, run every test (also under
 #               ASan+UBSan) and the wire-compatibility run against the seed
 #   make bench  wrk benchmark against nginx and the seed's FastAPI app
-.POSIX:
+
 .SUFFIXES:
 SHELL := /bin/bash
 
 PKGS    := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3
-CC      ?= cc
+CC      := cc
 PYTHON  := /usr/bin/python3
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 \

@@ -28,6 +28,13 @@ enum gh_err {
 
 typedef int64_t gh_id;
 
+/* A user's role; higher values carry more rights (policy.c decides). */
+enum gh_role {
+	GH_ROLE_USER = 0,
+	GH_ROLE_MODERATOR,
+	GH_ROLE_ADMIN,
+};
+
 #define GH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define GH_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define GH_MAX(a, b) ((a) > (b) ? (a) : (b))

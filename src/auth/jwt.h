@@ -25,7 +25,7 @@
 /* Hard limit on a token's length, checked before any parsing. */
 #define GH_JWT_MAX_LEN 4096
 /* Buffer size that always holds a token signed by gh_jwt_sign(). */
-#define GH_JWT_BUFSZ 2048
+#define GH_JWT_BUFSZ 4096
 
 struct gh_jwt_key;
 

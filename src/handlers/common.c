@@ -1,0 +1,327 @@
+/*
+ * common.c - what every handler shares: FastAPI-compatible request
+ * parsing and validation errors, the response objects, streamed lists
+ * and bearer authentication.
+ *
+ * The 422 texts are pydantic 1.10's, byte for byte, because the seed's
+ * clients (and its tests) read them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "handlers/app.h"
+#include "http/resp.h"
+#include "log.h"
+#include "util/timefmt.h"
+#include "util/utf8.h"
+#include "util/validate.h"
+#include "util/banned.h"
+
+#define STREAM_PAGE 256
+
+/* application/json or application/<x>+json (FastAPI 0.92 rule). */
+static bool
+json_content_type(const char *ct)
+{
+	const char *semi, *slash;
+	size_t n;
+
+	if (ct == NULL)
+		return true; /* no type: FastAPI parses JSON */
+	while (*ct == ' ')
+		ct++;
+	semi = strchr(ct, ';');
+	n = semi ? (size_t)(semi - ct) : strlen(ct);
+	while (n > 0 && ct[n - 1] == ' ')
+		n--;
+	if (n < 12 || strncasecmp(ct, "application/", 12) != 0)
+		return false;
+	slash = ct + 12;
+	n -= 12;
+	return (n == 4 && strncasecmp(slash, "json", 4) == 0) ||
+	    (n >= 5 && strncasecmp(slash + n - 5, "+json", 5) == 0);
+}
+
+enum gh_err
+gh_h_json_body(struct gh_req *req, json_t **out)
+{
+	json_t *errs, *v, *ctx;
+	json_error_t je;
+
+	*out = NULL;
+	if (req->body_len == 0) {
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", NULL, -1, "field required",
+		    "value_error.missing", NULL);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	if (!json_content_type(gh_req_header(req, "Content-Type"))) {
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", NULL, -1, "value is not a valid dict",
+		    "type_error.dict", NULL);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	v = json_loadb(req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (v == NULL) {
+		errs = gh_verr_new();
+		ctx = json_pack("{s:s,s:I,s:i,s:i}", "msg", je.text, "pos",
+		    (json_int_t)je.position, "lineno", je.line, "colno",
+		    je.column);
+		gh_verr_add(errs, "body", NULL, (int64_t)je.position, je.text,
+		    "value_error.jsondecode", ctx);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", NULL, -1, "value is not a valid dict",
+		    "type_error.dict", NULL);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	*out = v;
+	return GH_OK;
+}
+
+bool
+gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
+    size_t max, json_t *errs, const char **out)
+{
+	json_t *v = json_object_get(obj, name);
+	char msg[96];
+	size_t n;
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return true;
+		gh_verr_add(errs, "body", name, -1, "field required",
+		    "value_error.missing", NULL);
+		return false;
+	}
+	if (json_is_null(v)) {
+		gh_verr_add(errs, "body", name, -1, "none is not an allowed value",
+		    "type_error.none.not_allowed", NULL);
+		return false;
+	}
+	if (!json_is_string(v)) {
+		gh_verr_add(errs, "body", name, -1, "str type expected",
+		    "type_error.str", NULL);
+		return false;
+	}
+	n = gh_utf8_count(json_string_value(v), json_string_length(v));
+	if (n < min) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value has at least %zu characters", min);
+		gh_verr_add(errs, "body", name, -1, msg,
+		    "value_error.any_str.min_length",
+		    json_pack("{s:I}", "limit_value", (json_int_t)min));
+		return false;
+	}
+	if (max > 0 && n > max) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value has at most %zu characters", max);
+		gh_verr_add(errs, "body", name, -1, msg,
+		    "value_error.any_str.max_length",
+		    json_pack("{s:I}", "limit_value", (json_int_t)max));
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+enum gh_err
+gh_h_path_id(struct gh_req *req, int i, const char *name, json_t *errs,
+    gh_id *out)
+{
+	enum gh_err r = gh_parse_id(req->params[i], out);
+
+	if (r == GH_ERR_INVALID) {
+		json_t *loc = json_pack("[s,s]", "path", name);
+
+		json_array_append_new(errs,
+		    json_pack("{s:o,s:s,s:s}", "loc", loc, "msg",
+			"value is not a valid integer", "type",
+			"type_error.integer"));
+	}
+	return r;
+}
+
+json_t *
+gh_h_user_json(const struct gh_user *u)
+{
+	char ts[GH_TIME_BUFSZ];
+
+	gh_time_rfc3339(u->created_at, ts);
+	return json_pack("{s:I,s:s,s:s,s:b,s:s,s:b,s:s}", "id",
+	    (json_int_t)u->id, "username", u->username, "email", u->email,
+	    "is_admin", u->role == GH_ROLE_ADMIN, "role", gh_role_name(u->role),
+	    "is_active", u->is_active, "created_at", ts);
+}
+
+json_t *
+gh_h_post_json(const struct gh_post *p)
+{
+	char ts[GH_TIME_BUFSZ];
+
+	gh_time_rfc3339(p->date_posted, ts);
+	return json_pack("{s:I,s:s,s:s,s:I,s:s}", "id", (json_int_t)p->id,
+	    "title", p->title, "content", p->content, "user_id",
+	    (json_int_t)p->user_id, "date_posted", ts);
+}
+
+/*
+ * Streamed list state.  It outlives the request's arena (libmicrohttpd
+ * frees the response after the request completes), so it is malloc'd
+ * and freed by stream_free.
+ */
+struct stream {
+	struct gh_store *store;
+	gh_h_page_fn page;
+	gh_id after_id;
+	int64_t remaining; /* < 0: unlimited */
+	int64_t page_rows; /* rows emitted by the current page */
+	bool started, done, failed;
+	char *buf;	   /* pending bytes */
+	size_t len, off, cap;
+};
+
+static void
+stream_put(struct stream *s, const char *p, size_t n)
+{
+	if (s->len + n > s->cap) {
+		s->cap = GH_MAX(s->cap * 2, s->len + n);
+		s->buf = gh_xrealloc(s->buf, s->cap);
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+}
+
+void
+gh_h_stream_emit(void *emit_ctx, gh_id id, json_t *row)
+{
+	struct stream *s = emit_ctx;
+	char *txt;
+
+	if (row == NULL || (txt = json_dumps(row, JSON_COMPACT)) == NULL) {
+		json_decref(row);
+		s->failed = true;
+		return;
+	}
+	if (s->started)
+		stream_put(s, ",", 1);
+	s->started = true;
+	stream_put(s, txt, strlen(txt));
+	free(txt);
+	json_decref(row);
+	s->after_id = id;
+	s->page_rows++;
+	if (s->remaining > 0)
+		s->remaining--;
+}
+
+static ssize_t
+stream_read(void *cls, char *out, size_t max)
+{
+	struct stream *s = cls;
+	int64_t n;
+	size_t k;
+
+	while (s->off == s->len) {
+		if (s->done)
+			return 0;
+		s->off = s->len = 0;
+		n = s->remaining < 0 ? STREAM_PAGE
+				     : GH_MIN(s->remaining, STREAM_PAGE);
+		if (n == 0) {
+			stream_put(s, "]", 1);
+			s->done = true;
+			break;
+		}
+		s->page_rows = 0;
+		/* on a failure cut the response: the client sees an
+		 * incomplete body, never a wrong one */
+		if (s->page(s->store, s->after_id, n, s) != GH_OK || s->failed)
+			return -1;
+		if (s->page_rows < n) {
+			stream_put(s, "]", 1);
+			s->done = true;
+		}
+	}
+	k = GH_MIN(max, s->len - s->off);
+	memcpy(out, s->buf + s->off, k);
+	s->off += k;
+	return (ssize_t)k;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	free(s->buf);
+	free(s);
+}
+
+enum gh_err
+gh_h_stream_list(struct gh_req *req, gh_h_page_fn page, gh_id after_id,
+    int64_t limit)
+{
+	struct gh_app *app = req->app;
+	struct stream *s = gh_xcalloc(1, sizeof(*s));
+
+	s->store = app->store;
+	s->page = page;
+	s->after_id = after_id;
+	s->remaining = limit;
+	stream_put(s, "[", 1);
+	return gh_resp_stream(req, stream_read, s, stream_free);
+}
+
+/* Bearer authentication: see API.md "Missing Authorization header". */
+enum gh_err
+gh_authn_request(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	const char *h = gh_req_header(req, "Authorization"), *tok, *why = NULL;
+	struct gh_jwt_claims c;
+	struct gh_user *u;
+	enum gh_err r;
+
+	if (h == NULL || strncasecmp(h, "bearer ", 7) != 0)
+		return gh_resp_unauth(req, "Not authenticated", false);
+	tok = h + 7;
+	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
+		gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
+	    !c.has_type || strcmp(c.type, "access") != 0 || !c.has_uid ||
+	    !c.has_sub || !c.has_ver) {
+		gh_log_debug_f("token rejected: %s", why ? why : "claims");
+		goto reject;
+	}
+	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	r = gh_store_user_get(app->store, c.uid, req->arena, u);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	/* the user must still exist under the same name, with the same
+	 * token version, and be active */
+	if (r != GH_OK || strcmp(u->username, c.sub) != 0 ||
+	    u->token_version != c.ver || !u->is_active)
+		goto reject;
+	req->authenticated = true;
+	req->actor.uid = u->id;
+	req->actor.role = u->role; /* the current role, never the token's */
+	req->principal = u;
+	return GH_OK;
+reject:
+	sodium_memzero(&c, sizeof(c));
+	return gh_resp_unauth(req, "Could not validate credentials", true);
+}

@@ -1,0 +1,82 @@
+/*
+ * req.h - one HTTP request as the handlers see it.
+ *
+ * A struct gh_req is created when libmicrohttpd has read the request
+ * line and lives until its completed callback; it and everything hung on
+ * it come from the request's arena (the body buffer too), which is wiped
+ * and freed at completion.  Handlers read the request through it and
+ * answer through resp.h; they never touch libmicrohttpd directly.
+ */
+#ifndef GH_REQ_H
+#define GH_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gh.h"
+#include "policy/policy.h"
+#include "util/arena.h"
+
+struct MHD_Connection;
+struct gh_route;
+struct gh_conn_track;
+
+#define GH_ROUTE_MAX_PARAMS 4
+
+enum gh_method {
+	GH_GET = 0,
+	GH_HEAD,
+	GH_POST,
+	GH_PUT,
+	GH_PATCH,
+	GH_DELETE,
+	GH_OPTIONS,
+	GH_METHOD_OTHER,
+	GH_METHOD_COUNT
+};
+
+struct gh_req {
+	struct MHD_Connection *conn;
+	struct gh_arena *arena;
+	void *app;		     /* the handlers' application context */
+	const struct gh_route *route;
+	enum gh_method method;
+	const char *path;	     /* decoded path, no query */
+	const char *params[GH_ROUTE_MAX_PARAMS]; /* path captures */
+
+	char *body;		     /* NUL-terminated, body_len bytes */
+	size_t body_len, body_cap;
+	bool body_too_large;
+
+	bool authenticated;
+	struct gh_actor actor;	     /* valid when authenticated */
+	void *principal;	     /* the handlers' user record */
+
+	/* A handler that hands work to the hashing pool "defers": the
+	 * connection is suspended and the handler is called again, with
+	 * resumed set, once the job is done. */
+	bool deferred, resumed;
+	void *hstate;		     /* the handler's state across calls */
+
+	bool responded;		     /* a response has been queued */
+	bool dispatched;	     /* router and guard have run */
+	bool headers_checked;
+	int64_t started_usec;
+	struct gh_conn_track *track;
+	char ip[64];		     /* client address, for logs and audit */
+};
+
+/* A request header's value, or NULL. Case-insensitive name. */
+const char *gh_req_header(struct gh_req *req, const char *name);
+
+/* A query parameter's value, or NULL. */
+const char *gh_req_query(struct gh_req *req, const char *name);
+
+/* Suspend the request until gh_req_resume(); see deferred above. */
+void gh_req_suspend(struct gh_req *req);
+
+/* Wake a suspended request (any thread). */
+void gh_req_resume(struct gh_req *req);
+
+#endif /* GH_REQ_H */

@@ -1,0 +1,235 @@
+/*
+ * resp.c - builds and queues every response.
+ *
+ * The one place that turns enum gh_err into an HTTP status, and the one
+ * place that adds the headers every answer carries.  JSON is serialised
+ * compactly with raw UTF-8, as Starlette's JSONResponse does, so bodies
+ * are byte-for-byte what the seed's clients expect.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "http/resp.h"
+#include "log.h"
+#include "util/banned.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+
+static void
+common_headers(struct MHD_Response *r, const char *ctype)
+{
+	if (ctype != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+static enum gh_err
+queue(struct gh_req *req, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ok;
+
+	if (r == NULL)
+		return GH_ERR_INTERNAL;
+	if (status == MHD_HTTP_UNAUTHORIZED &&
+	    MHD_get_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE) == NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer");
+	ok = MHD_queue_response(req->conn, status, r);
+	MHD_destroy_response(r);
+	if (ok != MHD_YES)
+		return GH_ERR_INTERNAL;
+	req->responded = true;
+	return GH_OK;
+}
+
+static struct MHD_Response *
+json_response(json_t *body)
+{
+	struct MHD_Response *r;
+	char *s;
+
+	s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+	if (s == NULL)
+		return NULL;
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(s);
+		return NULL;
+	}
+	common_headers(r, JSON_TYPE);
+	return r;
+}
+
+enum gh_err
+gh_resp_json(struct gh_req *req, unsigned status, json_t *body)
+{
+	if (body == NULL)
+		return GH_ERR_INTERNAL;
+	return queue(req, status, json_response(body));
+}
+
+enum gh_err
+gh_resp_empty(struct gh_req *req, unsigned status)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return GH_ERR_INTERNAL;
+	common_headers(r, NULL);
+	return queue(req, status, r);
+}
+
+enum gh_err
+gh_resp_data(struct gh_req *req, unsigned status, const char *content_type,
+    const char *data, size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return GH_ERR_INTERNAL;
+	common_headers(r, content_type);
+	return queue(req, status, r);
+}
+
+enum gh_err
+gh_resp_status(struct gh_req *req, unsigned status, const char *detail,
+    const char *hname, const char *hvalue)
+{
+	struct MHD_Response *r;
+	json_t *body;
+
+	if (detail == NULL)
+		detail = MHD_get_reason_phrase_for(status);
+	body = json_pack("{s:s}", "detail", detail);
+	if ((r = json_response(body)) == NULL)
+		return GH_ERR_INTERNAL;
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hvalue);
+	return queue(req, status, r);
+}
+
+enum gh_err
+gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
+{
+	switch (e) {
+	case GH_ERR_INVALID:
+		return gh_resp_status(req, 400, detail, NULL, NULL);
+	case GH_ERR_DENIED:
+		return gh_resp_status(req, 403,
+		    detail ? detail : "Insufficient permissions", NULL, NULL);
+	case GH_ERR_NOTFOUND:
+		return gh_resp_status(req, 404, detail ? detail : "Not Found",
+		    NULL, NULL);
+	case GH_ERR_CONFLICT:
+		return gh_resp_status(req, 409, detail, NULL, NULL);
+	case GH_ERR_TOOLARGE:
+		return gh_resp_status(req, 413,
+		    detail ? detail : "Request body too large", NULL, NULL);
+	case GH_ERR_BUSY:
+	case GH_ERR_DB:
+		return gh_resp_status(req, 503,
+		    detail ? detail : "Service temporarily unavailable",
+		    MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	case GH_OK:
+	case GH_ERR_INTERNAL:
+		break;
+	}
+	return gh_resp_status(req, 500, "Internal Server Error", NULL, NULL);
+}
+
+enum gh_err
+gh_resp_unauth(struct gh_req *req, const char *detail, bool invalid_token)
+{
+	return gh_resp_status(req, 401, detail, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+}
+
+json_t *
+gh_verr_new(void)
+{
+	return json_array();
+}
+
+void
+gh_verr_add(json_t *list, const char *where, const char *field, int64_t pos,
+    const char *msg, const char *type, json_t *ctx)
+{
+	json_t *loc = json_array(), *e;
+
+	json_array_append_new(loc, json_string(where));
+	if (field != NULL)
+		json_array_append_new(loc, json_string(field));
+	else if (pos >= 0)
+		json_array_append_new(loc, json_integer(pos));
+	e = json_pack("{s:o,s:s,s:s}", "loc", loc, "msg", msg, "type", type);
+	if (e != NULL && ctx != NULL)
+		json_object_set_new(e, "ctx", ctx);
+	else if (ctx != NULL)
+		json_decref(ctx);
+	if (e != NULL)
+		json_array_append_new(list, e);
+}
+
+enum gh_err
+gh_resp_422(struct gh_req *req, json_t *list)
+{
+	return gh_resp_json(req, 422, json_pack("{s:o}", "detail", list));
+}
+
+struct stream {
+	gh_stream_fn fn;
+	void *cls;
+	void (*free_fn)(void *);
+};
+
+static ssize_t
+stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	ssize_t n;
+
+	GH_UNUSED(pos);
+	n = s->fn(s->cls, buf, max);
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	if (s->free_fn != NULL)
+		s->free_fn(s->cls);
+	free(s);
+}
+
+enum gh_err
+gh_resp_stream(struct gh_req *req, gh_stream_fn fn, void *cls,
+    void (*free_fn)(void *cls))
+{
+	struct stream *s = gh_xmalloc(sizeof(*s));
+	struct MHD_Response *r;
+
+	s->fn = fn;
+	s->cls = cls;
+	s->free_fn = free_fn;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+	    stream_reader, s, stream_free);
+	if (r == NULL) {
+		stream_free(s);
+		return GH_ERR_INTERNAL;
+	}
+	common_headers(r, JSON_TYPE);
+	return queue(req, 200, r);
+}

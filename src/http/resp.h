@@ -1,0 +1,70 @@
+/*
+ * resp.h - every way gatehouse answers.
+ *
+ * resp.c alone maps enum gh_err to a status and a {"detail": ...} body,
+ * adds the headers every response carries (Cache-Control: no-store,
+ * X-Content-Type-Options: nosniff) and WWW-Authenticate on every 401.
+ * Each function queues exactly one response on the request and returns
+ * GH_OK, or GH_ERR_INTERNAL if libmicrohttpd refused it.  Handlers
+ * return what these return.
+ */
+#ifndef GH_RESP_H
+#define GH_RESP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "http/req.h"
+
+/* 2xx/4xx with a JSON body; steals the reference to body. */
+enum gh_err gh_resp_json(struct gh_req *req, unsigned status, json_t *body);
+
+/* A body-less response (204). */
+enum gh_err gh_resp_empty(struct gh_req *req, unsigned status);
+
+/* A fixed body of the given content type (copied). */
+enum gh_err gh_resp_data(struct gh_req *req, unsigned status,
+    const char *content_type, const char *data, size_t len);
+
+/*
+ * {"detail": detail} with the status gh_err maps to:
+ *   INVALID 400, DENIED 403, NOTFOUND 404, CONFLICT 409, TOOLARGE 413,
+ *   BUSY and DB 503 (with Retry-After), INTERNAL 500.
+ * detail NULL uses a generic text for the status.
+ */
+enum gh_err gh_resp_err(struct gh_req *req, enum gh_err e,
+    const char *detail);
+
+/* {"detail": detail} with an explicit status, and one optional extra
+ * header (name NULL for none). */
+enum gh_err gh_resp_status(struct gh_req *req, unsigned status,
+    const char *detail, const char *hname, const char *hvalue);
+
+/* 401 with WWW-Authenticate: Bearer (plus error="invalid_token" when a
+ * presented token was rejected). */
+enum gh_err gh_resp_unauth(struct gh_req *req, const char *detail,
+    bool invalid_token);
+
+/*
+ * FastAPI-shaped validation errors: a list of
+ * {"loc": [where, field|pos], "msg", "type"[, "ctx"]}.
+ * gh_verr_add appends one; field NULL and pos < 0 give loc [where];
+ * ctx is stolen (may be NULL).  gh_resp_422 sends the list (stolen).
+ */
+json_t *gh_verr_new(void);
+void gh_verr_add(json_t *list, const char *where, const char *field,
+    int64_t pos, const char *msg, const char *type, json_t *ctx);
+enum gh_err gh_resp_422(struct gh_req *req, json_t *list);
+
+/*
+ * A streamed 200 JSON body: fn is called for successive chunks until it
+ * returns 0 (end) or -1 (abort the connection); free_fn(cls) runs when
+ * the response is destroyed.  Memory stays bounded by the chunk size.
+ */
+typedef ssize_t (*gh_stream_fn)(void *cls, char *buf, size_t max);
+enum gh_err gh_resp_stream(struct gh_req *req, gh_stream_fn fn, void *cls,
+    void (*free_fn)(void *cls));
+
+#endif /* GH_RESP_H */

@@ -1,0 +1,535 @@
+/*
+ * server.c - libmicrohttpd glue: request lifetime, limits, dispatch.
+ *
+ * A request's path through this file:
+ *   uri_cb        request line read: the request and its arena are born
+ *   on_request #1 headers read: header-size (431) and Content-Length
+ *                 (413) limits, before any parsing
+ *   on_request #n body chunks appended to a buffer with a hard maximum
+ *   on_request    body complete: route match (404/405), guard (401/403
+ *                 via the authenticate hook and policy), handler
+ *   (suspended)   a handler that deferred work to the hashing pool is
+ *                 called again when the pool resumes the connection
+ *   completed_cb  the body is wiped, the arena freed
+ *
+ * Slow clients: libmicrohttpd's own timeout closes a connection that is
+ * silent for IDLE_TIMEOUT_SECONDS; it cannot see a client that trickles
+ * one byte at a time.  Every connection is therefore tracked (notify_cb)
+ * and a sweeper thread shuts down the socket of any connection that has
+ * spent more than REQUEST_TIMEOUT_SECONDS receiving one request, or that
+ * has not started its first request within that time.  shutdown(2) only
+ * wakes libmicrohttpd, which then closes the connection itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "http/resp.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "log.h"
+#include "util/timefmt.h"
+#include "util/banned.h"
+
+#define REQ_ARENA_MAX (1024 * 1024)
+
+enum track_state {
+	T_NEW,	     /* connected, no request yet */
+	T_RECEIVING, /* request line seen, headers/body not complete */
+	T_PROCESSING,
+	T_IDLE, /* between keep-alive requests */
+};
+
+struct gh_conn_track {
+	int fd;
+	_Atomic int state;
+	_Atomic int64_t since; /* usec when state was entered */
+	struct gh_conn_track *prev, *next;
+};
+
+struct gh_server {
+	struct gh_server_opts o;
+	struct MHD_Daemon *d;
+	uint16_t port;
+	atomic_long inflight;
+
+	pthread_mutex_t mu; /* guards conns */
+	struct gh_conn_track *conns;
+
+	pthread_t sweeper;
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cv;
+	bool stopping;
+};
+
+static void
+track_set(struct gh_conn_track *t, enum track_state st)
+{
+	if (t == NULL)
+		return;
+	atomic_store(&t->since, gh_time_now_usec());
+	atomic_store(&t->state, st);
+}
+
+static void
+notify_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct gh_server *s = cls;
+	struct gh_conn_track *t;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		t = gh_xcalloc(1, sizeof(*t));
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		t->fd = ci != NULL ? ci->connect_fd : -1;
+		track_set(t, T_NEW);
+		pthread_mutex_lock(&s->mu);
+		t->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = t;
+		s->conns = t;
+		pthread_mutex_unlock(&s->mu);
+		*socket_context = t;
+		return;
+	}
+	if ((t = *socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		s->conns = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&s->mu);
+	free(t);
+	*socket_context = NULL;
+}
+
+static void *
+sweeper_main(void *arg)
+{
+	struct gh_server *s = arg;
+	int64_t limit = (int64_t)s->o.request_timeout_s * 1000000, now;
+	struct gh_conn_track *t;
+	struct timespec ts;
+	int st;
+
+	pthread_mutex_lock(&s->stop_mu);
+	while (!s->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&s->stop_cv, &s->stop_mu, &ts);
+		if (s->stopping)
+			break;
+		now = gh_time_now_usec();
+		pthread_mutex_lock(&s->mu);
+		for (t = s->conns; t != NULL; t = t->next) {
+			st = atomic_load(&t->state);
+			if ((st == T_NEW || st == T_RECEIVING) &&
+			    now - atomic_load(&t->since) > limit && t->fd >= 0) {
+				gh_log_info_f("closing a connection that sent "
+					      "no complete request in %us",
+				    s->o.request_timeout_s);
+				shutdown(t->fd, SHUT_RDWR);
+				atomic_store(&t->since, now); /* once */
+			}
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->stop_mu);
+	return NULL;
+}
+
+static void
+client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, outsz, "unknown");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, (socklen_t)outsz);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, (socklen_t)outsz);
+}
+
+static void *
+uri_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct gh_server *s = cls;
+	struct gh_arena *a = gh_arena_new(REQ_ARENA_MAX);
+	struct gh_req *req = gh_arena_alloc(a, sizeof(*req));
+	const union MHD_ConnectionInfo *ci;
+
+	GH_UNUSED(uri);
+	req->arena = a;
+	req->conn = conn;
+	req->app = s->o.app;
+	req->started_usec = gh_time_now_usec();
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL)
+		req->track = ci->socket_context;
+	track_set(req->track, T_RECEIVING);
+	client_ip(conn, req->ip, sizeof(req->ip));
+	atomic_fetch_add(&s->inflight, 1);
+	return req;
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct gh_server *s = cls;
+	struct gh_req *req = *con_cls;
+
+	GH_UNUSED(conn);
+	GH_UNUSED(toe);
+	if (req == NULL)
+		return;
+	*con_cls = NULL;
+	track_set(req->track, T_IDLE);
+	if (req->body != NULL) {
+		sodium_memzero(req->body, req->body_cap);
+		free(req->body);
+	}
+	gh_arena_free(req->arena);
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+struct hdr_sum {
+	size_t n;
+};
+
+static enum MHD_Result
+sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct hdr_sum *h = cls;
+
+	GH_UNUSED(kind);
+	h->n += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
+/* 431/413 before anything is parsed; true when a response was queued. */
+static bool
+check_limits(struct gh_server *s, struct gh_req *req, const char *url)
+{
+	struct hdr_sum h = {strlen(url)};
+	const char *cl;
+	char *end;
+	unsigned long long n;
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &h);
+	if (h.n > s->o.max_header) {
+		gh_resp_status(req, 431, "Request header fields too large",
+		    NULL, NULL);
+		return true;
+	}
+	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno != 0 || end == cl || n > s->o.max_body) {
+			gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+			return true;
+		}
+		if (n > 0) {
+			req->body_cap = (size_t)n + 1;
+			req->body = gh_xmalloc(req->body_cap);
+		}
+	}
+	return false;
+}
+
+static bool
+append_body(struct gh_server *s, struct gh_req *req, const char *data,
+    size_t n)
+{
+	size_t cap;
+
+	if (n > s->o.max_body - req->body_len)
+		return false;
+	if (req->body_len + n + 1 > req->body_cap) {
+		cap = GH_MAX(req->body_cap * 2, req->body_len + n + 1);
+		cap = GH_MIN(cap, s->o.max_body + 1);
+		req->body = gh_xrealloc(req->body, cap);
+		/* the old block may hold part of a password: realloc copied
+		 * it; nothing else can be done portably, so keep blocks few
+		 * by sizing from Content-Length when the client sends one */
+		req->body_cap = cap;
+	}
+	memcpy(req->body + req->body_len, data, n);
+	req->body_len += n;
+	req->body[req->body_len] = '\0';
+	return true;
+}
+
+/* After a handler ran: make sure exactly one response exists. */
+static void
+finish(struct gh_req *req, enum gh_err r)
+{
+	if (req->deferred || req->responded)
+		return;
+	if (r == GH_OK || r == GH_ERR_INTERNAL) {
+		gh_log_error_f("%s %s: handler produced no response (%s)",
+		    gh_method_name(req->method), req->route->pattern,
+		    gh_err_str(r));
+		r = GH_ERR_INTERNAL;
+	}
+	gh_resp_err(req, r, NULL);
+}
+
+static void
+dispatch(struct gh_server *s, struct gh_req *req)
+{
+	const struct gh_route *route;
+	enum gh_route_match m;
+	char allow[128];
+	unsigned mask;
+	size_t len = 0;
+	int i;
+
+	m = gh_router_match(gh_routes, gh_routes_count, req->method, req->path,
+	    req->arena, &route, req->params, &mask);
+	if (m == GH_ROUTE_NO_PATH) {
+		gh_resp_status(req, 404, "Not Found", NULL, NULL);
+		return;
+	}
+	if (m == GH_ROUTE_NO_METHOD) {
+		allow[0] = '\0';
+		for (i = 0; i < GH_METHOD_COUNT; i++)
+			if (mask & (1u << i))
+				len += (size_t)snprintf(allow + len,
+				    sizeof(allow) - len, "%s%s", len ? ", " : "",
+				    gh_method_name((enum gh_method)i));
+		gh_resp_status(req, 405, "Method Not Allowed", "Allow", allow);
+		return;
+	}
+	req->route = route;
+	if (route->guard != GH_GUARD_PUBLIC) {
+		s->o.authenticate(req);
+		if (!req->authenticated) {
+			if (!req->responded)
+				gh_resp_unauth(req, "Not authenticated", false);
+			return;
+		}
+		if (route->guard == GH_GUARD_ROLE &&
+		    !gh_policy_role_allows(req->actor.role, route->role)) {
+			gh_resp_err(req, GH_ERR_DENIED, route->deny_detail);
+			return;
+		}
+	}
+	finish(req, route->handler(req));
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct gh_server *s = cls;
+	struct gh_req *req = *con_cls;
+
+	GH_UNUSED(version);
+	if (req == NULL) /* uri_cb always runs first; be defensive */
+		*con_cls = req = uri_cb(s, url, conn);
+	if (!req->headers_checked) {
+		req->headers_checked = true;
+		req->method = gh_method_parse(method);
+		req->path = url;
+		check_limits(s, req, url);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!req->responded &&
+		    !append_body(s, req, upload, *upload_size)) {
+			req->body_too_large = true;
+			gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		}
+		*upload_size = 0;
+		if (gh_time_now_usec() - req->started_usec >
+		    (int64_t)s->o.request_timeout_s * 1000000)
+			return MHD_NO; /* a trickling body */
+		return MHD_YES;
+	}
+	if (req->responded)
+		return MHD_YES;
+	if (req->deferred) {
+		req->deferred = false;
+		req->resumed = true;
+		finish(req, req->route->handler(req));
+		return MHD_YES;
+	}
+	if (req->body == NULL) {
+		req->body = gh_xmalloc(1);
+		req->body_cap = 1;
+	}
+	req->body[req->body_len] = '\0';
+	track_set(req->track, T_PROCESSING);
+	dispatch(s, req);
+	return MHD_YES;
+}
+
+const char *
+gh_req_header(struct gh_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+gh_req_query(struct gh_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+void
+gh_req_suspend(struct gh_req *req)
+{
+	req->deferred = true;
+	MHD_suspend_connection(req->conn);
+}
+
+void
+gh_req_resume(struct gh_req *req)
+{
+	MHD_resume_connection(req->conn);
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	GH_UNUSED(cls);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	gh_log_debug_f("libmicrohttpd: %s", msg);
+}
+
+enum gh_err
+gh_server_start(const struct gh_server_opts *o, struct gh_server **out)
+{
+	struct gh_server *s = gh_xcalloc(1, sizeof(*s));
+	struct addrinfo hints = {0}, *ai = NULL;
+	const union MHD_DaemonInfo *di;
+	char port[8];
+	unsigned flags;
+	int rc;
+
+	*out = NULL;
+	s->o = *o;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->stop_mu, NULL);
+	pthread_cond_init(&s->stop_cv, NULL);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", (unsigned)o->port);
+	if ((rc = getaddrinfo(o->host, port, &hints, &ai)) != 0) {
+		gh_log_error_f("cannot resolve %s: %s", o->host,
+		    gai_strerror(rc));
+		goto fail;
+	}
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)GH_MAX(32768, 2 * o->max_header + 8192),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (s->d == NULL) {
+		gh_log_error_f("cannot listen on %s:%u", o->host,
+		    (unsigned)o->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di != NULL ? di->port : o->port;
+	if (pthread_create(&s->sweeper, NULL, sweeper_main, s) != 0) {
+		MHD_stop_daemon(s->d);
+		goto fail;
+	}
+	*out = s;
+	return GH_OK;
+fail:
+	pthread_cond_destroy(&s->stop_cv);
+	pthread_mutex_destroy(&s->stop_mu);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return GH_ERR_INTERNAL;
+}
+
+uint16_t
+gh_server_port(const struct gh_server *s)
+{
+	return s->port;
+}
+
+void
+gh_server_stop(struct gh_server *s, unsigned grace_ms)
+{
+	struct timespec ts = {0, 10 * 1000000};
+	MHD_socket lfd;
+	unsigned waited = 0;
+
+	if (s == NULL)
+		return;
+	lfd = MHD_quiesce_daemon(s->d);
+	while (atomic_load(&s->inflight) > 0 && waited < grace_ms) {
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	if (atomic_load(&s->inflight) > 0)
+		gh_log_warn_f("%ld requests still in flight at shutdown",
+		    (long)atomic_load(&s->inflight));
+	pthread_mutex_lock(&s->stop_mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->stop_cv);
+	pthread_mutex_unlock(&s->stop_mu);
+	pthread_join(s->sweeper, NULL);
+	MHD_stop_daemon(s->d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	pthread_cond_destroy(&s->stop_cv);
+	pthread_mutex_destroy(&s->stop_mu);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

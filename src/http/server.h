@@ -1,0 +1,49 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd glue, limits, dispatch.
+ *
+ * The server owns the listening socket, the HTTP threads (epoll thread
+ * pool), request lifetimes and the limits checked before any parsing:
+ * header block size (431), body size (413), the time allowed to receive
+ * a request, idle keep-alive time and connection counts.  It matches the
+ * route table, runs the route's guard through the authenticate hook, and
+ * calls the handler.  It knows nothing of users or SQL.
+ */
+#ifndef GH_SERVER_H
+#define GH_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gh.h"
+#include "http/req.h"
+
+struct gh_server_opts {
+	const char *host;
+	uint16_t port; /* 0 = any free port */
+	unsigned threads;
+	unsigned max_connections, max_connections_per_ip;
+	unsigned idle_timeout_s, request_timeout_s;
+	size_t max_body, max_header;
+	void *app; /* handed to handlers as req->app */
+	/*
+	 * Called for a route whose guard is not public.  On success it sets
+	 * req->authenticated and req->actor and returns GH_OK; otherwise it
+	 * queues the 401 itself (req->responded) and returns.
+	 */
+	enum gh_err (*authenticate)(struct gh_req *req);
+};
+
+struct gh_server;
+
+/* Bind and start serving.  *out is freed by gh_server_stop(). */
+enum gh_err gh_server_start(const struct gh_server_opts *o,
+    struct gh_server **out);
+
+/* The bound port (useful with port 0). */
+uint16_t gh_server_port(const struct gh_server *s);
+
+/* Stop accepting, let in-flight requests finish for up to grace_ms, stop
+ * the threads and free the server. */
+void gh_server_stop(struct gh_server *s, unsigned grace_ms);
+
+#endif /* GH_SERVER_H */

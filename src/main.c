@@ -1,0 +1,217 @@
+/*
+ * main.c - start-up order, signals and shutdown.
+ *
+ * Start: configuration (defaults < .env < environment < flags), log
+ * level, data folder, signing secret, privilege drop, store (migrations),
+ * JWT key, password cost and dummy hash, hashing pool, HTTP server.
+ * Then the main thread waits for SIGTERM/SIGINT with sigwait (every
+ * other thread is created with those signals blocked).
+ * Stop: the server stops accepting and lets in-flight requests finish,
+ * the hashing pool drains, the store closes its connections (SQLite
+ * checkpoints the WAL on the last close).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "auth/jwt.h"
+#include "auth/password.h"
+#include "auth/secret.h"
+#include "config.h"
+#include "handlers/app.h"
+#include "http/server.h"
+#include "log.h"
+#include "store/store.h"
+#include "util/workq.h"
+#include "util/banned.h"
+
+#ifndef GH_VERSION
+#define GH_VERSION "0.0.0"
+#endif
+
+#define SHUTDOWN_GRACE_MS 10000
+
+static unsigned
+cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+ensure_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		gh_fatal("cannot create data folder %s: %s", dir,
+		    strerror(errno));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		gh_fatal("data folder %s is not a folder", dir);
+}
+
+static void
+drop_privileges(const struct gh_config *cfg)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	if (cfg->run_as_user == NULL) {
+		gh_log_warn_f("running as root; set RUN_AS_USER to drop "
+			      "privileges after start-up");
+		return;
+	}
+	if ((pw = getpwnam(cfg->run_as_user)) == NULL)
+		gh_fatal("RUN_AS_USER %s does not exist", cfg->run_as_user);
+	if (chown(cfg->data_dir, pw->pw_uid, pw->pw_gid) != 0 ||
+	    setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		gh_fatal("cannot switch to user %s: %s", cfg->run_as_user,
+		    strerror(errno));
+	if (setuid(0) == 0)
+		gh_fatal("privileges were not dropped");
+	gh_log_info_f("running as %s", cfg->run_as_user);
+}
+
+static void
+load_secret(struct gh_config *cfg, bool create)
+{
+	char err[256];
+	enum gh_err r;
+
+	if (cfg->secret_key != NULL) {
+		if (strlen(cfg->secret_key) < 32)
+			gh_log_warn_f("SECRET_KEY is shorter than 32 bytes; "
+				      "use a long random value");
+		return;
+	}
+	r = gh_secret_load(cfg->data_dir, create, &cfg->secret_key, err,
+	    sizeof(err));
+	if (r == GH_ERR_NOTFOUND && !create)
+		return;
+	if (r != GH_OK)
+		gh_fatal("%s", err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gh_config cfg;
+	struct gh_app app;
+	struct gh_server_opts so;
+	struct gh_server *srv = NULL;
+	enum gh_config_action action;
+	char err[512], pw[32];
+	sigset_t sigs;
+	int sig = 0;
+
+	umask(077);
+	if (sodium_init() < 0)
+		gh_fatal("libsodium failed to initialise");
+	if (gh_config_load(&cfg, argc, argv, &action, err, sizeof(err)) !=
+	    GH_OK) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		return 2;
+	}
+	switch (action) {
+	case GH_CONFIG_HELP:
+		gh_config_usage(stdout);
+		return 0;
+	case GH_CONFIG_VERSION:
+		printf("gatehouse %s\n", GH_VERSION);
+		return 0;
+	case GH_CONFIG_PRINT:
+		gh_config_print(&cfg, stdout);
+		return 0;
+	case GH_CONFIG_CHECK:
+		load_secret(&cfg, false);
+		printf("configuration ok (database %s)\n", cfg.db_path);
+		gh_config_release(&cfg);
+		return 0;
+	case GH_CONFIG_SERVE:
+		break;
+	}
+	gh_log_set_level((enum gh_log_level)gh_log_level_parse(cfg.log_level));
+	raise_nofile();
+	ensure_dir(cfg.data_dir);
+	load_secret(&cfg, true);
+	drop_privileges(&cfg);
+
+	/* signals: blocked here, so every thread created below inherits
+	 * the mask and only sigwait() below sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&app, 0, sizeof(app));
+	app.cfg = &cfg;
+	if (gh_store_open(cfg.db_path, &app.store) != GH_OK)
+		gh_fatal("cannot open the database %s", cfg.db_path);
+	app.jwt = gh_jwt_key_new((const unsigned char *)cfg.secret_key,
+	    strlen(cfg.secret_key));
+	app.pw.opslimit = (unsigned long long)cfg.password_hash_iterations;
+	app.pw.memlimit = (size_t)cfg.password_hash_memory_kib * 1024;
+	randombytes_buf(pw, sizeof(pw));
+	if (gh_password_hash(&app.pw, pw, sizeof(pw), app.dummy_hash) != GH_OK)
+		gh_fatal("cannot compute the dummy password hash");
+	sodium_memzero(pw, sizeof(pw));
+	if (gh_workq_new(cfg.hash_workers ? (unsigned)cfg.hash_workers
+					  : cores(),
+		(size_t)cfg.hash_queue_max, &app.hashq) != GH_OK)
+		gh_fatal("cannot start the hashing workers");
+
+	memset(&so, 0, sizeof(so));
+	so.host = cfg.host;
+	so.port = (uint16_t)cfg.port;
+	so.threads = cfg.http_threads ? (unsigned)cfg.http_threads
+				      : GH_MAX(2u, cores());
+	so.max_connections = (unsigned)cfg.max_connections;
+	so.max_connections_per_ip = (unsigned)cfg.max_connections_per_ip;
+	so.idle_timeout_s = (unsigned)cfg.idle_timeout_seconds;
+	so.request_timeout_s = (unsigned)cfg.request_timeout_seconds;
+	so.max_body = (size_t)cfg.max_body_bytes;
+	so.max_header = (size_t)cfg.max_header_bytes;
+	so.app = &app;
+	so.authenticate = gh_authn_request;
+	if (gh_server_start(&so, &srv) != GH_OK)
+		gh_fatal("cannot start the HTTP server on %s:%lld", cfg.host,
+		    (long long)cfg.port);
+	gh_log_info_f("gatehouse %s listening on http://%s:%u (database %s)",
+	    GH_VERSION, cfg.host, (unsigned)gh_server_port(srv), cfg.db_path);
+
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	gh_log_info_f("signal %d: shutting down", sig);
+	gh_server_stop(srv, SHUTDOWN_GRACE_MS);
+	gh_workq_free(app.hashq);
+	gh_store_close(app.store);
+	gh_jwt_key_free(app.jwt);
+	sodium_memzero(app.dummy_hash, sizeof(app.dummy_hash));
+	gh_config_release(&cfg);
+	gh_log_info_f("stopped");
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * policy.c - the authorization rules of gatehouse, as data.
+ *
+ * Each action names the roles that may perform it on anyone's row; the
+ * owner of a row may always perform the actions marked owner_ok.  The
+ * seed's rule "the owner or an admin may change a post" is the row for
+ * GH_ACT_POST_UPDATE; moderators may delete (not edit) any post.
+ */
+#include <string.h>
+
+#include "policy/policy.h"
+#include "util/banned.h"
+
+static const char *const role_names[] = {"user", "moderator", "admin"};
+
+struct rule {
+	bool owner_ok;
+	enum gh_role min_role; /* this role or higher acts on any row */
+};
+
+static const struct rule rules[] = {
+    [GH_ACT_POST_UPDATE] = {true, GH_ROLE_ADMIN},
+    [GH_ACT_POST_DELETE] = {true, GH_ROLE_MODERATOR},
+};
+
+const char *
+gh_role_name(enum gh_role r)
+{
+	return (unsigned)r < GH_ARRAY_SIZE(role_names) ? role_names[r] : "user";
+}
+
+bool
+gh_role_parse(const char *s, enum gh_role *out)
+{
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(role_names); i++)
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (enum gh_role)i;
+			return true;
+		}
+	return false;
+}
+
+bool
+gh_policy_role_allows(enum gh_role have, enum gh_role need)
+{
+	return have >= need;
+}
+
+bool
+gh_policy_allow(const struct gh_actor *actor, enum gh_action act,
+    gh_id owner_id)
+{
+	const struct rule *r;
+
+	if (actor == NULL || (unsigned)act >= GH_ARRAY_SIZE(rules))
+		return false;
+	r = &rules[act];
+	if (r->owner_ok && actor->uid == owner_id)
+		return true;
+	return gh_policy_role_allows(actor->role, r->min_role);
+}

@@ -1,0 +1,664 @@
+/*
+ * store_sqlite.c - the embedded SQLite backend.
+ *
+ * One connection per thread (pthread key), opened on the thread's first
+ * call, with every statement prepared once and kept (prepare_v3
+ * PERSISTENT).  Connections run in WAL mode with synchronous=NORMAL and a
+ * busy timeout, so readers never wait for the writer and writers queue
+ * behind each other.  Multi-statement writes take the write lock up front
+ * with BEGIN IMMEDIATE, which makes check-then-insert atomic.
+ *
+ * Ownership: the store owns every connection; a thread's connection is
+ * closed by the key destructor when the thread exits, the rest by
+ * close().  Strings of returned records are copied into the caller's
+ * arena; list callbacks see SQLite's own buffers (borrowed).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store/schema.h"
+#include "store/store_sqlite.h"
+#include "util/timefmt.h"
+#include "util/banned.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_PING,
+	S_USER_GET,
+	S_USER_BY_NAME,
+	S_USER_TAKEN,
+	S_USER_ANY,
+	S_USER_INSERT,
+	S_USER_REHASH,
+	S_USER_LIST,
+	S_POST_INSERT,
+	S_POST_GET,
+	S_POST_UPDATE,
+	S_POST_DELETE,
+	S_POST_LIST,
+	S_COUNT
+};
+
+#define USER_COLS                                                              \
+	"id, username, email, hashed_password, role, is_active, created_at, "  \
+	"token_version"
+#define POST_COLS "id, title, content, user_id, date_posted"
+
+static const char *const sql_text[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_PING] = "SELECT 1",
+    [S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [S_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
+    [S_USER_TAKEN] = "SELECT 1 FROM users WHERE username = ?1 "
+		     "OR lower(email) = lower(?2) LIMIT 1",
+    [S_USER_ANY] = "SELECT 1 FROM users LIMIT 1",
+    [S_USER_INSERT] = "INSERT INTO users (username, email, hashed_password, "
+		      "is_admin, role, is_active, created_at, token_version) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, 0) "
+		      "RETURNING " USER_COLS,
+    [S_USER_REHASH] = "UPDATE users SET hashed_password = ?3 "
+		      "WHERE id = ?1 AND hashed_password = ?2",
+    [S_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE id > ?1 "
+		    "ORDER BY id LIMIT ?2",
+    [S_POST_INSERT] = "INSERT INTO posts (title, content, user_id, "
+		      "date_posted) VALUES (?1, ?2, ?3, ?4) "
+		      "RETURNING " POST_COLS,
+    [S_POST_GET] = "SELECT " POST_COLS " FROM posts WHERE id = ?1",
+    [S_POST_UPDATE] = "UPDATE posts SET title = coalesce(?2, title), "
+		      "content = coalesce(?3, content) WHERE id = ?1 "
+		      "RETURNING " POST_COLS,
+    [S_POST_DELETE] = "DELETE FROM posts WHERE id = ?1",
+    [S_POST_LIST] = "SELECT " POST_COLS " FROM posts WHERE id > ?1 "
+		    "ORDER BY id LIMIT ?2",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+	struct sqlite_store *owner;
+	struct conn *prev, *next;
+};
+
+struct sqlite_store {
+	struct gh_store base;
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t mu; /* guards conns */
+	struct conn *conns;
+};
+
+static void
+conn_free(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static void
+conn_unlink(struct sqlite_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* pthread key destructor: the thread is exiting. */
+static void
+conn_destroy(void *p)
+{
+	struct conn *c = p;
+
+	conn_unlink(c->owner, c);
+	conn_free(c);
+}
+
+static enum gh_err
+conn_open(struct sqlite_store *s, struct conn **out)
+{
+	static const char *const pragmas =
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA temp_store=MEMORY;";
+	struct conn *c = gh_xcalloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(s->path, &c->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		gh_log_error_f("cannot open database %s: %s", s->path,
+		    c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		conn_free(c);
+		return GH_ERR_DB;
+	}
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(c->db, 1);
+	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		gh_log_error_f("pragmas: %s", sqlite3_errmsg(c->db));
+		conn_free(c);
+		return GH_ERR_DB;
+	}
+	c->owner = s;
+	pthread_mutex_lock(&s->mu);
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	pthread_mutex_unlock(&s->mu);
+	*out = c;
+	return GH_OK;
+}
+
+/* This thread's connection, opened on first use. */
+static struct conn *
+conn_get(struct gh_store *gs)
+{
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+	struct conn *c = pthread_getspecific(s->key);
+
+	if (c == NULL && conn_open(s, &c) == GH_OK)
+		pthread_setspecific(s->key, c);
+	return c;
+}
+
+/* The prepared statement id of c, reset and unbound; NULL on error. */
+static sqlite3_stmt *
+stmt(struct conn *c, enum stmt_id id)
+{
+	sqlite3_stmt *st = c->st[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(c->db, sql_text[id], -1,
+			SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL) != SQLITE_OK) {
+			gh_log_error_f("prepare %d: %s", (int)id,
+			    sqlite3_errmsg(c->db));
+			return NULL;
+		}
+		return c->st[id];
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static enum gh_err
+db_err(struct conn *c, int rc, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return GH_ERR_CONFLICT;
+	gh_log_error_f("%s: %s", what, sqlite3_errmsg(c->db));
+	return GH_ERR_DB;
+}
+
+/* Run a statement that returns no rows. */
+static enum gh_err
+exec_stmt(struct conn *c, enum stmt_id id)
+{
+	sqlite3_stmt *st = stmt(c, id);
+	int rc;
+
+	if (st == NULL)
+		return GH_ERR_DB;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : db_err(c, rc, sql_text[id]);
+}
+
+static const char *
+col_dup(sqlite3_stmt *st, int i, struct gh_arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	const char *p;
+
+	if (a == NULL) /* borrowed, for list callbacks */
+		return t ? (const char *)t : "";
+	p = gh_arena_strndup(a, t ? (const char *)t : "", (size_t)n);
+	return p != NULL ? p : "";
+}
+
+static int64_t
+col_time(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int64_t usec = 0;
+
+	if (t == NULL || gh_time_parse_db((const char *)t, &usec) != GH_OK)
+		return 0;
+	return usec;
+}
+
+static void
+row_user(sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u)
+{
+	const unsigned char *role = sqlite3_column_text(st, 4);
+
+	u->id = sqlite3_column_int64(st, 0);
+	u->username = col_dup(st, 1, a);
+	u->email = col_dup(st, 2, a);
+	u->password_hash = col_dup(st, 3, a);
+	if (role == NULL || !gh_role_parse((const char *)role, &u->role))
+		u->role = GH_ROLE_USER;
+	u->is_active = sqlite3_column_int(st, 5) != 0;
+	u->created_at = col_time(st, 6);
+	u->token_version = sqlite3_column_int64(st, 7);
+}
+
+static void
+row_post(sqlite3_stmt *st, struct gh_arena *a, struct gh_post *p)
+{
+	p->id = sqlite3_column_int64(st, 0);
+	p->title = col_dup(st, 1, a);
+	p->content = col_dup(st, 2, a);
+	p->user_id = sqlite3_column_int64(st, 3);
+	p->date_posted = col_time(st, 4);
+}
+
+/* Step a statement expected to yield at most one user row. */
+static enum gh_err
+one_user(struct conn *c, sqlite3_stmt *st, struct gh_arena *a,
+    struct gh_user *out)
+{
+	int rc = sqlite3_step(st);
+	enum gh_err r;
+
+	if (rc == SQLITE_ROW) {
+		row_user(st, a, out);
+		r = GH_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = GH_ERR_NOTFOUND;
+	} else {
+		r = db_err(c, rc, "user select");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+static enum gh_err
+one_post(struct conn *c, sqlite3_stmt *st, struct gh_arena *a,
+    struct gh_post *out)
+{
+	int rc = sqlite3_step(st);
+	enum gh_err r;
+
+	if (rc == SQLITE_ROW) {
+		row_post(st, a, out);
+		r = GH_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = GH_ERR_NOTFOUND;
+	} else {
+		r = db_err(c, rc, "post statement");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+static enum gh_err
+s_ping(struct gh_store *gs)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, S_PING)) == NULL)
+		return GH_ERR_DB;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? GH_OK : db_err(c, rc, "ping");
+}
+
+static enum gh_err
+s_user_get(struct gh_store *gs, gh_id id, struct gh_arena *a,
+    struct gh_user *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+
+	if (c == NULL || (st = stmt(c, S_USER_GET)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	return one_user(c, st, a, out);
+}
+
+static enum gh_err
+s_user_get_by_name(struct gh_store *gs, const char *username,
+    struct gh_arena *a, struct gh_user *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+
+	if (c == NULL || (st = stmt(c, S_USER_BY_NAME)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	return one_user(c, st, a, out);
+}
+
+static enum gh_err
+s_user_create(struct gh_store *gs, const char *username, const char *email,
+    const char *hash, int64_t now, struct gh_arena *a, struct gh_user *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+	char ts[GH_TIME_BUFSZ];
+	enum gh_err r;
+	bool first;
+	int rc;
+
+	if (c == NULL)
+		return GH_ERR_DB;
+	if ((r = exec_stmt(c, S_BEGIN)) != GH_OK)
+		return r;
+	r = GH_ERR_DB;
+	if ((st = stmt(c, S_USER_TAKEN)) == NULL)
+		goto out_rollback;
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		r = GH_ERR_CONFLICT;
+		goto out_rollback;
+	} else if (rc != SQLITE_DONE) {
+		r = db_err(c, rc, "user taken");
+		goto out_rollback;
+	}
+	if ((st = stmt(c, S_USER_ANY)) == NULL)
+		goto out_rollback;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = db_err(c, rc, "user any");
+		goto out_rollback;
+	}
+	first = rc == SQLITE_DONE;
+	if ((st = stmt(c, S_USER_INSERT)) == NULL)
+		goto out_rollback;
+	gh_time_db(now, ts);
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, first ? 1 : 0);
+	sqlite3_bind_text(st, 5, first ? "admin" : "user", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+	if ((r = one_user(c, st, a, out)) != GH_OK)
+		goto out_rollback;
+	if ((r = exec_stmt(c, S_COMMIT)) != GH_OK)
+		goto out_rollback;
+	return GH_OK;
+out_rollback:
+	exec_stmt(c, S_ROLLBACK);
+	return r == GH_ERR_NOTFOUND ? GH_ERR_DB : r;
+}
+
+static enum gh_err
+s_user_rehash(struct gh_store *gs, gh_id id, const char *old_hash,
+    const char *new_hash)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, S_USER_REHASH)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, old_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, new_hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : db_err(c, rc, "user rehash");
+}
+
+static enum gh_err
+s_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
+    gh_store_user_fn fn, void *ctx)
+{
+	struct conn *c = conn_get(gs);
+	struct gh_user u;
+	sqlite3_stmt *st;
+	enum gh_err r = GH_OK;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, S_USER_LIST)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_user(st, NULL, &u);
+		if ((r = fn(ctx, &u)) != GH_OK)
+			break;
+	}
+	if (r == GH_OK && rc != SQLITE_DONE)
+		r = db_err(c, rc, "user list");
+	sqlite3_reset(st);
+	return r;
+}
+
+static enum gh_err
+s_post_create(struct gh_store *gs, gh_id user_id, const char *title,
+    const char *content, int64_t now, struct gh_arena *a, struct gh_post *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+	char ts[GH_TIME_BUFSZ];
+	enum gh_err r;
+
+	if (c == NULL || (st = stmt(c, S_POST_INSERT)) == NULL)
+		return GH_ERR_DB;
+	gh_time_db(now, ts);
+	sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, content, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, user_id);
+	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
+	r = one_post(c, st, a, out);
+	/* the author vanished between authentication and insert */
+	return r == GH_ERR_CONFLICT ? GH_ERR_NOTFOUND : r;
+}
+
+static enum gh_err
+s_post_get(struct gh_store *gs, gh_id id, struct gh_arena *a,
+    struct gh_post *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+
+	if (c == NULL || (st = stmt(c, S_POST_GET)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	return one_post(c, st, a, out);
+}
+
+static enum gh_err
+s_post_update(struct gh_store *gs, gh_id id, const char *title,
+    const char *content, struct gh_arena *a, struct gh_post *out)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+
+	if (c == NULL || (st = stmt(c, S_POST_UPDATE)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	if (title != NULL)
+		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	if (content != NULL)
+		sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
+	return one_post(c, st, a, out);
+}
+
+static enum gh_err
+s_post_delete(struct gh_store *gs, gh_id id)
+{
+	struct conn *c = conn_get(gs);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, S_POST_DELETE)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_err(c, rc, "post delete");
+	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
+}
+
+static enum gh_err
+s_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
+    gh_store_post_fn fn, void *ctx)
+{
+	struct conn *c = conn_get(gs);
+	struct gh_post p;
+	sqlite3_stmt *st;
+	enum gh_err r = GH_OK;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, S_POST_LIST)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_post(st, NULL, &p);
+		if ((r = fn(ctx, &p)) != GH_OK)
+			break;
+	}
+	if (r == GH_OK && rc != SQLITE_DONE)
+		r = db_err(c, rc, "post list");
+	sqlite3_reset(st);
+	return r;
+}
+
+static enum gh_err
+migrate(struct conn *c)
+{
+	sqlite3_stmt *st = NULL;
+	char *msg = NULL, pragma[64];
+	int version = 0;
+	size_t i;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		gh_log_error_f("user_version: %s", sqlite3_errmsg(c->db));
+		return GH_ERR_DB;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	for (i = 0; i < gh_schema_sqlite_count; i++) {
+		const struct gh_migration *m = &gh_schema_sqlite[i];
+
+		if (m->version <= version)
+			continue;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;",
+		    m->version);
+		/* table rebuilds need foreign keys off, outside the
+		 * transaction (https://sqlite.org/lang_altertable.html) */
+		if (sqlite3_exec(c->db, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE",
+			NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			gh_log_error_f("migration %s failed: %s", m->name,
+			    msg ? msg : sqlite3_errmsg(c->db));
+			sqlite3_free(msg);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL,
+			    NULL);
+			return GH_ERR_DB;
+		}
+		gh_log_info_f("applied migration %s", m->name);
+	}
+	if (sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return GH_ERR_DB;
+	return GH_OK;
+}
+
+static void
+s_close(struct gh_store *gs)
+{
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+	struct conn *c, *next;
+
+	pthread_setspecific(s->key, NULL);
+	pthread_key_delete(s->key);
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_free(c);
+	}
+	pthread_mutex_destroy(&s->mu);
+	free(s->path);
+	free(s);
+}
+
+static const struct gh_store_ops sqlite_ops = {
+    .close = s_close,
+    .ping = s_ping,
+    .user_get = s_user_get,
+    .user_get_by_name = s_user_get_by_name,
+    .user_create = s_user_create,
+    .user_rehash = s_user_rehash,
+    .user_list = s_user_list,
+    .post_create = s_post_create,
+    .post_get = s_post_get,
+    .post_update = s_post_update,
+    .post_delete = s_post_delete,
+    .post_list = s_post_list,
+};
+
+enum gh_err
+gh_store_sqlite_open(const char *path, struct gh_store **out)
+{
+	struct sqlite_store *s = gh_xcalloc(1, sizeof(*s));
+	struct conn *c;
+	char *msg = NULL;
+	enum gh_err r;
+
+	*out = NULL;
+	s->base.ops = &sqlite_ops;
+	s->path = gh_xstrdup(path);
+	pthread_mutex_init(&s->mu, NULL);
+	if (pthread_key_create(&s->key, conn_destroy) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s->path);
+		free(s);
+		return GH_ERR_INTERNAL;
+	}
+	if ((c = conn_get(&s->base)) == NULL) {
+		r = GH_ERR_DB;
+		goto out;
+	}
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		gh_log_error_f("journal_mode=WAL: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		r = GH_ERR_DB;
+		goto out;
+	}
+	if ((r = migrate(c)) != GH_OK)
+		goto out;
+	*out = &s->base;
+	return GH_OK;
+out:
+	s_close(&s->base);
+	return r;
+}

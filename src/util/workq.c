@@ -1,0 +1,137 @@
+/*
+ * workq.c - bounded job queue served by a fixed set of threads.
+ *
+ * A ring buffer of jobs under one mutex and two condition variables.
+ * Workers lower their own priority with setpriority() on their thread
+ * id (Linux applies nice per thread).  gh_workq_free() lets the workers
+ * drain the queue before joining them, so no suspended request is left
+ * waiting forever at shutdown.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/workq.h"
+#include "util/banned.h"
+
+#define WORKER_NICE 10
+
+struct job {
+	void (*run)(void *);
+	void (*done)(void *);
+	void *arg;
+};
+
+struct gh_workq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *ring;
+	size_t cap, head, len, running;
+	bool stopping;
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+static void *
+worker_main(void *p)
+{
+	struct gh_workq *q = p;
+	struct job j;
+
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->len == 0 && !q->stopping)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->len == 0 && q->stopping)
+			break;
+		j = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+		q->running++;
+		pthread_mutex_unlock(&q->mu);
+		j.run(j.arg);
+		if (j.done != NULL)
+			j.done(j.arg);
+		pthread_mutex_lock(&q->mu);
+		q->running--;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+enum gh_err
+gh_workq_new(unsigned nthreads, size_t max_queue, struct gh_workq **out)
+{
+	struct gh_workq *q = gh_xcalloc(1, sizeof(*q));
+	unsigned i;
+
+	*out = NULL;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->cap = max_queue ? max_queue : 1;
+	q->ring = gh_xcalloc(q->cap, sizeof(*q->ring));
+	q->threads = gh_xcalloc(nthreads ? nthreads : 1, sizeof(pthread_t));
+	for (i = 0; i < (nthreads ? nthreads : 1); i++) {
+		if (pthread_create(&q->threads[i], NULL, worker_main, q) != 0)
+			break;
+		q->nthreads++;
+	}
+	if (q->nthreads == 0) {
+		gh_workq_free(q);
+		return GH_ERR_INTERNAL;
+	}
+	*out = q;
+	return GH_OK;
+}
+
+enum gh_err
+gh_workq_submit(struct gh_workq *q, void (*run)(void *), void (*done)(void *),
+    void *arg)
+{
+	enum gh_err r = GH_ERR_BUSY;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->len < q->cap && !q->stopping) {
+		q->ring[(q->head + q->len) % q->cap] =
+		    (struct job){run, done, arg};
+		q->len++;
+		pthread_cond_signal(&q->cv);
+		r = GH_OK;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return r;
+}
+
+size_t
+gh_workq_pending(struct gh_workq *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->mu);
+	n = q->len + q->running;
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
+
+void
+gh_workq_free(struct gh_workq *q)
+{
+	unsigned i;
+
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stopping = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	for (i = 0; i < q->nthreads; i++)
+		pthread_join(q->threads[i], NULL);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q->threads);
+	free(q->ring);
+	free(q);
+}

@@ -1,0 +1,35 @@
+/*
+ * workq.h - a bounded pool of low-priority worker threads.
+ *
+ * Password hashing costs milliseconds of CPU; doing it on an HTTP
+ * thread would make every other request wait behind logins.  Handlers
+ * hand such work to this pool instead: run(arg) executes on a worker
+ * (at nice +10, so HTTP threads win the CPU), then done(arg) runs on the
+ * same worker to hand the result back (typically: resume the suspended
+ * connection).  The queue is bounded: a full queue refuses new work with
+ * GH_ERR_BUSY at once, so a login flood gets 503s, never a hang.
+ */
+#ifndef GH_WORKQ_H
+#define GH_WORKQ_H
+
+#include <stddef.h>
+
+#include "gh.h"
+
+struct gh_workq;
+
+/* Start nthreads workers (>= 1) with room for max_queue waiting jobs. */
+enum gh_err gh_workq_new(unsigned nthreads, size_t max_queue,
+    struct gh_workq **out);
+
+/* Queue a job. GH_ERR_BUSY when the queue is full (nothing queued). */
+enum gh_err gh_workq_submit(struct gh_workq *q, void (*run)(void *arg),
+    void (*done)(void *arg), void *arg);
+
+/* Jobs queued or running right now. */
+size_t gh_workq_pending(struct gh_workq *q);
+
+/* Finish every queued job, stop the workers, free the pool. */
+void gh_workq_free(struct gh_workq *q);
+
+#endif /* GH_WORKQ_H */
