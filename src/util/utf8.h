@@ -4,7 +4,8 @@
  * Pure functions over byte ranges; no allocation. "Strict" follows
  * RFC 3629: no overlong forms, no surrogates (U+D800..U+DFFF), nothing
  * above U+10FFFF, no truncated sequences.  NUL bytes are valid UTF-8;
- * callers that refuse them check separately (gh_utf8_has_nul).
+ * callers that refuse them check separately (gh_utf8_has_nul).  s may
+ * be NULL when len is 0.
  */
 #ifndef GH_UTF8_H
 #define GH_UTF8_H
