@@ -79,6 +79,14 @@ gh_h_json_body(struct gh_req *req, json_t **out)
 		gh_resp_422(req, errs);
 		return GH_ERR_INVALID;
 	}
+	if (json_is_null(v)) { /* FastAPI reads a JSON null as no body */
+		json_decref(v);
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", NULL, -1, "field required",
+		    "value_error.missing", NULL);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
 	if (!json_is_object(v)) {
 		json_decref(v);
 		errs = gh_verr_new();
@@ -296,9 +304,12 @@ gh_authn_request(struct gh_req *req)
 	struct gh_user *u;
 	enum gh_err r;
 
-	if (h == NULL || strncasecmp(h, "bearer ", 7) != 0)
+	/* "<scheme> <token>": FastAPI splits at the first space, and a bare
+	 * "Bearer" is a (bad) empty token, not a missing one */
+	if (h == NULL || strncasecmp(h, "bearer", 6) != 0 ||
+	    (h[6] != ' ' && h[6] != '\0'))
 		return gh_resp_unauth(req, "Not authenticated", false);
-	tok = h + 7;
+	tok = h[6] == ' ' ? h + 7 : h + 6;
 	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
 		gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
 	    !c.has_type || strcmp(c.type, "access") != 0 || !c.has_uid ||

@@ -200,7 +200,8 @@ form_field(const struct gh_form *f, const char *name, bool required,
 {
 	const char *v = f ? gh_form_get(f, name, len) : NULL;
 
-	if (v == NULL) {
+	if (v == NULL || *len == 0) { /* FastAPI: an empty form value is
+					 a missing one */
 		if (required)
 			gh_verr_add(errs, "body", name, -1, "field required",
 			    "value_error.missing", NULL);

@@ -364,11 +364,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!req->responded &&
-		    !append_body(s, req, upload, *upload_size)) {
+		/* libmicrohttpd accepts no response while a body is being
+		 * received: past the limit, discard the rest (the request
+		 * timeout bounds how long) and answer 413 at the end */
+		if (!req->responded && !req->body_too_large &&
+		    !append_body(s, req, upload, *upload_size))
 			req->body_too_large = true;
-			gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		}
 		*upload_size = 0;
 		if (gh_time_now_usec() - req->started_usec >
 		    (int64_t)s->o.request_timeout_s * 1000000)
@@ -377,6 +378,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (req->responded)
 		return MHD_YES;
+	if (req->body_too_large) {
+		gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return MHD_YES;
+	}
 	if (req->deferred) {
 		req->deferred = false;
 		req->resumed = true;
@@ -417,6 +422,45 @@ void
 gh_req_resume(struct gh_req *req)
 {
 	MHD_resume_connection(req->conn);
+}
+
+/*
+ * Percent-decoding of the path and query (libmicrohttpd's unescape
+ * hook).  Like libmicrohttpd's own, except that "%00" stays as the three
+ * characters: a decoded NUL would silently cut the string ("/%00x"
+ * would route as "/"), so it now simply matches nothing.
+ */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	GH_UNUSED(cls);
+	GH_UNUSED(conn);
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 static void
@@ -474,6 +518,7 @@ gh_server_start(const struct gh_server_opts *o, struct gh_server **out)
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, s,
 	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (s->d == NULL) {
