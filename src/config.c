@@ -41,48 +41,48 @@ struct cfg_row {
 
 static const struct cfg_row rows[] = {
     {"HOST", "host", T_STR, OFF(host), 0, 0, "127.0.0.1", 0,
-	"address to listen on"},
+        "address to listen on"},
     {"PORT", "port", T_INT, OFF(port), 0, 65535, "8000", 0,
-	"TCP port (0 = any free port)"},
+        "TCP port (0 = any free port)"},
     {"DATA_DIR", "data-dir", T_STR, OFF(data_dir), 0, 0, "data", 0,
-	"folder for the SQLite file and the generated secret key"},
+        "folder for the SQLite file and the generated secret key"},
     {"DATABASE_URL", "database-url", T_STR, OFF(database_url), 0, 0, NULL,
-	SENSITIVE, "sqlite:///relative.db or sqlite:////absolute.db"},
+        SENSITIVE, "sqlite:///relative.db or sqlite:////absolute.db"},
     {"SECRET_KEY", NULL, T_STR, OFF(secret_key), 0, 0, NULL, SENSITIVE,
-	"HS256 signing key (generated into DATA_DIR/secret_key if unset)"},
+        "HS256 signing key (generated into DATA_DIR/secret_key if unset)"},
     {"ALGORITHM", NULL, T_STR, OFF(algorithm), 0, 0, "HS256", 0,
-	"JWT signing algorithm (HS256)"},
+        "JWT signing algorithm (HS256)"},
     {"ACCESS_TOKEN_EXPIRE_MINUTES", NULL, T_INT,
-	OFF(access_token_expire_minutes), 1, 525600, "30", 0,
-	"access token lifetime"},
+        OFF(access_token_expire_minutes), 1, 525600, "30", 0,
+        "access token lifetime"},
     {"REFRESH_TOKEN_EXPIRE_DAYS", NULL, T_INT, OFF(refresh_token_expire_days),
-	1, 3650, "7", 0, "refresh token lifetime"},
-    {"PASSWORD_HASH_MEMORY_KIB", NULL, T_INT, OFF(password_hash_memory_kib),
-	8, 4194304, "19456", 0, "argon2id memory cost m in KiB"},
-    {"PASSWORD_HASH_ITERATIONS", NULL, T_INT, OFF(password_hash_iterations),
-	1, 100, "2", 0, "argon2id time cost t"},
+        1, 3650, "7", 0, "refresh token lifetime"},
+    {"PASSWORD_HASH_MEMORY_KIB", NULL, T_INT, OFF(password_hash_memory_kib), 8,
+        4194304, "19456", 0, "argon2id memory cost m in KiB"},
+    {"PASSWORD_HASH_ITERATIONS", NULL, T_INT, OFF(password_hash_iterations), 1,
+        100, "2", 0, "argon2id time cost t"},
     {"HASH_WORKERS", NULL, T_INT, OFF(hash_workers), 0, 256, "0", 0,
-	"password hashing threads (0 = one per core)"},
-    {"HASH_QUEUE_MAX", NULL, T_INT, OFF(hash_queue_max), 1, 1000000, "256",
-	0, "hashing jobs waiting before 503"},
+        "password hashing threads (0 = one per core)"},
+    {"HASH_QUEUE_MAX", NULL, T_INT, OFF(hash_queue_max), 1, 1000000, "256", 0,
+        "hashing jobs waiting before 503"},
     {"HTTP_THREADS", NULL, T_INT, OFF(http_threads), 0, 256, "0", 0,
-	"HTTP threads (0 = max(2, cores))"},
-    {"MAX_CONNECTIONS", NULL, T_INT, OFF(max_connections), 16, 1000000,
-	"10000", 0, "open connections at most"},
+        "HTTP threads (0 = max(2, cores))"},
+    {"MAX_CONNECTIONS", NULL, T_INT, OFF(max_connections), 16, 1000000, "10000",
+        0, "open connections at most"},
     {"MAX_CONNECTIONS_PER_IP", NULL, T_INT, OFF(max_connections_per_ip), 0,
-	1000000, "0", 0, "open connections per client address (0 = no limit)"},
+        1000000, "0", 0, "open connections per client address (0 = no limit)"},
     {"REQUEST_TIMEOUT_SECONDS", NULL, T_INT, OFF(request_timeout_seconds), 1,
-	3600, "30", 0, "time allowed to receive one request"},
+        3600, "30", 0, "time allowed to receive one request"},
     {"IDLE_TIMEOUT_SECONDS", NULL, T_INT, OFF(idle_timeout_seconds), 1, 86400,
-	"60", 0, "keep-alive connection idle time"},
+        "60", 0, "keep-alive connection idle time"},
     {"MAX_BODY_BYTES", NULL, T_INT, OFF(max_body_bytes), 1024, 67108864,
-	"1048576", 0, "largest request body (413 above)"},
+        "1048576", 0, "largest request body (413 above)"},
     {"MAX_HEADER_BYTES", NULL, T_INT, OFF(max_header_bytes), 1024, 65536,
-	"8192", 0, "largest request header block (431 above)"},
+        "8192", 0, "largest request header block (431 above)"},
     {"LOG_LEVEL", "log-level", T_STR, OFF(log_level), 0, 0, "info", 0,
-	"debug, info, warn or error"},
+        "debug, info, warn or error"},
     {"RUN_AS_USER", NULL, T_STR, OFF(run_as_user), 0, 0, NULL, 0,
-	"when started as root, switch to this user"},
+        "when started as root, switch to this user"},
 };
 
 static char **
@@ -106,8 +106,9 @@ apply(struct gh_config *cfg, const struct cfg_row *r, const char *value,
 
 	if (r->type == T_INT) {
 		if (gh_parse_int_range(value, r->lo, r->hi, &v) != GH_OK) {
-			snprintf(err, errsz, "%s must be an integer in %lld..%lld",
-			    r->env, (long long)r->lo, (long long)r->hi);
+			snprintf(err, errsz,
+			    "%s must be an integer in %lld..%lld", r->env,
+			    (long long)r->lo, (long long)r->hi);
 			return GH_ERR_INVALID;
 		}
 		*int_field(cfg, r) = v;
@@ -130,8 +131,8 @@ gh_config_defaults(struct gh_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < GH_ARRAY_SIZE(rows); i++)
-		if (rows[i].def != NULL &&
-		    apply(cfg, &rows[i], rows[i].def, err, sizeof(err)) != GH_OK)
+		if (rows[i].def != NULL && apply(cfg, &rows[i], rows[i].def,
+		                               err, sizeof(err)) != GH_OK)
 			abort(); /* a default outside its own bounds is a bug */
 }
 
@@ -180,12 +181,13 @@ gh_config_parse_dotenv(const char *buf, size_t len,
 		if (strncmp(name, "export ", 7) == 0)
 			name += 7;
 		if ((eq = strchr(name, '=')) == NULL || eq == name) {
-			snprintf(err, errsz, ".env line %zu: expected NAME=VALUE",
-			    lineno);
+			snprintf(err, errsz,
+			    ".env line %zu: expected NAME=VALUE", lineno);
 			r = GH_ERR_INVALID;
 			goto out;
 		}
-		for (end = eq; end > name && (end[-1] == ' ' || end[-1] == '\t');)
+		for (end = eq;
+		     end > name && (end[-1] == ' ' || end[-1] == '\t');)
 			end--;
 		*end = '\0';
 		val = eq + 1;
@@ -195,7 +197,8 @@ gh_config_parse_dotenv(const char *buf, size_t len,
 		if (vlen > 0 && (val[0] == '"' || val[0] == '\'')) {
 			if (vlen < 2 || val[vlen - 1] != val[0]) {
 				snprintf(err, errsz,
-				    ".env line %zu: unterminated quote", lineno);
+				    ".env line %zu: unterminated quote",
+				    lineno);
 				r = GH_ERR_INVALID;
 				goto out;
 			}
@@ -218,8 +221,8 @@ out:
 }
 
 static enum gh_err
-dotenv_set(void *ctx, const char *name, const char *value, char *err,
-    size_t errsz)
+dotenv_set(
+    void *ctx, const char *name, const char *value, char *err, size_t errsz)
 {
 	enum gh_err r = gh_config_set(ctx, name, value, err, errsz);
 
@@ -242,7 +245,8 @@ load_dotenv(struct gh_config *cfg, const char *path, char *err, size_t errsz)
 		return GH_ERR_INVALID;
 	}
 	if (fstat(fd, &st) != 0 || st.st_size > 1024 * 1024) {
-		snprintf(err, errsz, "%s: unreadable or larger than 1 MiB", path);
+		snprintf(
+		    err, errsz, "%s: unreadable or larger than 1 MiB", path);
 		goto out;
 	}
 	buf = gh_xmalloc((size_t)st.st_size + 1);
@@ -266,12 +270,14 @@ gh_config_finish(struct gh_config *cfg, char *err, size_t errsz)
 	const char *u = cfg->database_url;
 
 	if (strcmp(cfg->algorithm, "HS256") != 0) {
-		snprintf(err, errsz, "ALGORITHM %s is not supported (use HS256)",
+		snprintf(err, errsz,
+		    "ALGORITHM %s is not supported (use HS256)",
 		    cfg->algorithm);
 		return GH_ERR_INVALID;
 	}
 	if (gh_log_level_parse(cfg->log_level) < 0) {
-		snprintf(err, errsz, "LOG_LEVEL must be debug, info, warn or error");
+		snprintf(
+		    err, errsz, "LOG_LEVEL must be debug, info, warn or error");
 		return GH_ERR_INVALID;
 	}
 	if (cfg->secret_key != NULL && cfg->secret_key[0] == '\0') {
@@ -360,13 +366,15 @@ gh_config_load(struct gh_config *cfg, int argc, char **argv,
 			return GH_OK;
 		case '?':
 		case ':':
-			snprintf(err, errsz, "unknown option or missing value: %s",
+			snprintf(err, errsz,
+			    "unknown option or missing value: %s",
 			    argv[optind - 1]);
 			return GH_ERR_INVALID;
 		default:
-			if (c >= 1000 && (size_t)(c - 1000) < GH_ARRAY_SIZE(rows) &&
+			if (c >= 1000 &&
+			    (size_t)(c - 1000) < GH_ARRAY_SIZE(rows) &&
 			    (r = apply(cfg, &rows[c - 1000], optarg, err,
-				 errsz)) != GH_OK)
+			         errsz)) != GH_OK)
 				return r;
 		}
 	}

@@ -29,9 +29,9 @@ struct gh_config {
 	int64_t refresh_token_expire_days;
 	int64_t password_hash_memory_kib;
 	int64_t password_hash_iterations;
-	int64_t hash_workers;	/* 0 = one per core */
+	int64_t hash_workers; /* 0 = one per core */
 	int64_t hash_queue_max;
-	int64_t http_threads;	/* 0 = max(2, cores) */
+	int64_t http_threads; /* 0 = max(2, cores) */
 	int64_t max_connections;
 	int64_t max_connections_per_ip; /* 0 = unlimited */
 	int64_t request_timeout_seconds;
@@ -42,7 +42,7 @@ struct gh_config {
 	char *run_as_user;
 
 	/* Derived by gh_config_finish(): */
-	char *db_path;	/* SQLite file path from DATABASE_URL */
+	char *db_path; /* SQLite file path from DATABASE_URL */
 };
 
 /* What main() should do after parsing the command line. */
@@ -80,8 +80,8 @@ void gh_config_defaults(struct gh_config *cfg);
  * number in err.  Pure; fuzzed.
  */
 enum gh_err gh_config_parse_dotenv(const char *buf, size_t len,
-    enum gh_err (*fn)(void *ctx, const char *name, const char *value,
-	char *err, size_t errsz),
+    enum gh_err (*fn)(void *ctx, const char *name, const char *value, char *err,
+        size_t errsz),
     void *ctx, char *err, size_t errsz);
 
 /*

@@ -16,14 +16,14 @@
 /* Every fallible function returns one of these; GH_OK is 0. */
 enum gh_err {
 	GH_OK = 0,
-	GH_ERR_INVALID,	  /* the input is malformed or out of bounds */
-	GH_ERR_NOTFOUND,  /* the thing named does not exist */
-	GH_ERR_CONFLICT,  /* a uniqueness rule would be broken */
-	GH_ERR_DENIED,	  /* a credential or a permission check failed */
-	GH_ERR_DB,	  /* the database failed (busy, I/O, corrupt) */
-	GH_ERR_TOOLARGE,  /* a hard limit was exceeded */
-	GH_ERR_BUSY,	  /* a bounded queue is full; retry later */
-	GH_ERR_INTERNAL,  /* a bug or a resource failure */
+	GH_ERR_INVALID,  /* the input is malformed or out of bounds */
+	GH_ERR_NOTFOUND, /* the thing named does not exist */
+	GH_ERR_CONFLICT, /* a uniqueness rule would be broken */
+	GH_ERR_DENIED,   /* a credential or a permission check failed */
+	GH_ERR_DB,       /* the database failed (busy, I/O, corrupt) */
+	GH_ERR_TOOLARGE, /* a hard limit was exceeded */
+	GH_ERR_BUSY,     /* a bounded queue is full; retry later */
+	GH_ERR_INTERNAL, /* a bug or a resource failure */
 };
 
 typedef int64_t gh_id;

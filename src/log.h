@@ -25,8 +25,8 @@ void gh_log_set_level(enum gh_log_level lvl);
 /* Parse "debug", "info", "warn", "error"; -1 when unknown. */
 int gh_log_level_parse(const char *s);
 
-void gh_log_write(enum gh_log_level lvl, const char *func, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+void gh_log_write(enum gh_log_level lvl, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define gh_log_debug_f(...) gh_log_write(GH_LOG_DEBUG, __func__, __VA_ARGS__)
 #define gh_log_info_f(...) gh_log_write(GH_LOG_INFO, __func__, __VA_ARGS__)
@@ -34,6 +34,7 @@ void gh_log_write(enum gh_log_level lvl, const char *func, const char *fmt,
 #define gh_log_error_f(...) gh_log_write(GH_LOG_ERROR, __func__, __VA_ARGS__)
 
 /* Log and exit(1): start-up failures only. */
-void gh_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void gh_fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* GH_LOG_H */

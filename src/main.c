@@ -65,8 +65,8 @@ ensure_dir(const char *dir)
 	struct stat st;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		gh_fatal("cannot create data folder %s: %s", dir,
-		    strerror(errno));
+		gh_fatal(
+		    "cannot create data folder %s: %s", dir, strerror(errno));
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		gh_fatal("data folder %s is not a folder", dir);
 }
@@ -80,7 +80,7 @@ drop_privileges(const struct gh_config *cfg)
 		return;
 	if (cfg->run_as_user == NULL) {
 		gh_log_warn_f("running as root; set RUN_AS_USER to drop "
-			      "privileges after start-up");
+		              "privileges after start-up");
 		return;
 	}
 	if ((pw = getpwnam(cfg->run_as_user)) == NULL)
@@ -104,11 +104,11 @@ load_secret(struct gh_config *cfg, bool create)
 	if (cfg->secret_key != NULL) {
 		if (strlen(cfg->secret_key) < 32)
 			gh_log_warn_f("SECRET_KEY is shorter than 32 bytes; "
-				      "use a long random value");
+			              "use a long random value");
 		return;
 	}
-	r = gh_secret_load(cfg->data_dir, create, &cfg->secret_key, err,
-	    sizeof(err));
+	r = gh_secret_load(
+	    cfg->data_dir, create, &cfg->secret_key, err, sizeof(err));
 	if (r == GH_ERR_NOTFOUND && !create)
 		return;
 	if (r != GH_OK)
@@ -171,24 +171,24 @@ main(int argc, char **argv)
 	app.cfg = &cfg;
 	if (gh_store_open(cfg.db_path, &app.store) != GH_OK)
 		gh_fatal("cannot open the database %s", cfg.db_path);
-	app.jwt = gh_jwt_key_new((const unsigned char *)cfg.secret_key,
-	    strlen(cfg.secret_key));
+	app.jwt = gh_jwt_key_new(
+	    (const unsigned char *)cfg.secret_key, strlen(cfg.secret_key));
 	app.pw.opslimit = (unsigned long long)cfg.password_hash_iterations;
 	app.pw.memlimit = (size_t)cfg.password_hash_memory_kib * 1024;
 	randombytes_buf(pw, sizeof(pw));
 	if (gh_password_hash(&app.pw, pw, sizeof(pw), app.dummy_hash) != GH_OK)
 		gh_fatal("cannot compute the dummy password hash");
 	sodium_memzero(pw, sizeof(pw));
-	if (gh_workq_new(cfg.hash_workers ? (unsigned)cfg.hash_workers
-					  : cores(),
-		(size_t)cfg.hash_queue_max, &app.hashq) != GH_OK)
+	if (gh_workq_new(
+	        cfg.hash_workers ? (unsigned)cfg.hash_workers : cores(),
+	        (size_t)cfg.hash_queue_max, &app.hashq) != GH_OK)
 		gh_fatal("cannot start the hashing workers");
 
 	memset(&so, 0, sizeof(so));
 	so.host = cfg.host;
 	so.port = (uint16_t)cfg.port;
-	so.threads = cfg.http_threads ? (unsigned)cfg.http_threads
-				      : GH_MAX(2u, cores());
+	so.threads =
+	    cfg.http_threads ? (unsigned)cfg.http_threads : GH_MAX(2u, cores());
 	so.max_connections = (unsigned)cfg.max_connections;
 	so.max_connections_per_ip = (unsigned)cfg.max_connections_per_ip;
 	so.idle_timeout_s = (unsigned)cfg.idle_timeout_seconds;

@@ -33,13 +33,13 @@ struct gh_jwt_key;
  * A claim absent from a verified token is left zero / empty and its
  * has_ flag false. */
 struct gh_jwt_claims {
-	char sub[256];	/* username (seed compatible) */
-	char role[32];	/* "user", "moderator", "admin" */
-	char type[16];	/* "access" (later "refresh" is never a JWT) */
-	char jti[64];	/* unique token id */
-	int64_t uid;	/* user id */
-	int64_t ver;	/* token version of the user at issue time */
-	int64_t sid;	/* session id, 0 = none */
+	char sub[256]; /* username (seed compatible) */
+	char role[32]; /* "user", "moderator", "admin" */
+	char type[16]; /* "access" (later "refresh" is never a JWT) */
+	char jti[64];  /* unique token id */
+	int64_t uid;   /* user id */
+	int64_t ver;   /* token version of the user at issue time */
+	int64_t sid;   /* session id, 0 = none */
 	int64_t iat;
 	int64_t exp;
 	int64_t nbf;

@@ -28,13 +28,13 @@ enum gh_password_kind {
 
 struct gh_password_params {
 	unsigned long long opslimit; /* argon2id t (iterations) */
-	size_t memlimit;	     /* argon2id m in bytes */
+	size_t memlimit;             /* argon2id m in bytes */
 };
 
 /* Hash pw[0..len) into out (NUL-terminated encoded argon2id string).
  * GH_OK, GH_ERR_INTERNAL (out of memory inside libsodium). */
-enum gh_err gh_password_hash(const struct gh_password_params *p,
-    const char *pw, size_t len, char out[GH_PASSWORD_HASH_BUFSZ]);
+enum gh_err gh_password_hash(const struct gh_password_params *p, const char *pw,
+    size_t len, char out[GH_PASSWORD_HASH_BUFSZ]);
 
 /* Verify pw[0..len) against an encoded hash of any supported kind.
  * GH_OK on a match, GH_ERR_DENIED on a mismatch or an unknown/garbled
@@ -45,7 +45,7 @@ enum gh_err gh_password_verify(const char *hash, const char *pw, size_t len);
 enum gh_password_kind gh_password_kind(const char *hash);
 
 /* True when hash is not argon2id with exactly the parameters p. */
-bool gh_password_needs_rehash(const struct gh_password_params *p,
-    const char *hash);
+bool gh_password_needs_rehash(
+    const struct gh_password_params *p, const char *hash);
 
 #endif /* GH_PASSWORD_H */

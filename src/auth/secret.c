@@ -26,13 +26,13 @@ create_secret(const char *path, char *err, size_t errsz)
 	size_t n;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return GH_OK; /* another process won the race */
-		snprintf(err, errsz, "cannot create %s: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errsz, "cannot create %s: %s", path, strerror(errno));
 		return GH_ERR_INVALID;
 	}
 	randombytes_buf(raw, sizeof(raw));
@@ -40,8 +40,8 @@ create_secret(const char *path, char *err, size_t errsz)
 	n = strlen(hex);
 	hex[n++] = '\n';
 	if (write(fd, hex, n) != (ssize_t)n || fsync(fd) != 0) {
-		snprintf(err, errsz, "cannot write %s: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errsz, "cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return GH_ERR_INVALID;
@@ -53,8 +53,8 @@ create_secret(const char *path, char *err, size_t errsz)
 }
 
 enum gh_err
-gh_secret_load(const char *data_dir, bool create, char **out, char *err,
-    size_t errsz)
+gh_secret_load(
+    const char *data_dir, bool create, char **out, char *err, size_t errsz)
 {
 	char path[4096], buf[SECRET_FILE_MAX + 1];
 	enum gh_err r = GH_ERR_INVALID;
@@ -69,8 +69,8 @@ gh_secret_load(const char *data_dir, bool create, char **out, char *err,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT)
 			return GH_ERR_NOTFOUND;
-		snprintf(err, errsz, "cannot open %s: %s", path,
-		    strerror(errno));
+		snprintf(
+		    err, errsz, "cannot open %s: %s", path, strerror(errno));
 		return GH_ERR_INVALID;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -80,8 +80,8 @@ gh_secret_load(const char *data_dir, bool create, char **out, char *err,
 	}
 	if (st.st_mode & 077) {
 		snprintf(err, errsz,
-		    "%s is readable by others (mode %03o): chmod 600 it",
-		    path, (unsigned)(st.st_mode & 0777));
+		    "%s is readable by others (mode %03o): chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
 		r = GH_ERR_DENIED;
 		goto out;
 	}
@@ -91,8 +91,8 @@ gh_secret_load(const char *data_dir, bool create, char **out, char *err,
 		r = GH_ERR_INVALID;
 		goto out;
 	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-			    buf[n - 1] == ' '))
+	while (n > 0 &&
+	       (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
 	if (n == 0 || memchr(buf, '\0', (size_t)n) != NULL) {
 		snprintf(err, errsz, "%s holds no usable secret", path);

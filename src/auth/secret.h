@@ -20,7 +20,7 @@
  * and frees it.  GH_ERR_NOTFOUND when absent and !create; GH_ERR_DENIED
  * when its mode is too loose; GH_ERR_INVALID otherwise (reason in err).
  */
-enum gh_err gh_secret_load(const char *data_dir, bool create, char **out,
-    char *err, size_t errsz);
+enum gh_err gh_secret_load(
+    const char *data_dir, bool create, char **out, char *err, size_t errsz);
 
 #endif /* GH_SECRET_H */

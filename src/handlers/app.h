@@ -47,13 +47,13 @@ enum gh_err gh_h_json_body(struct gh_req *req, json_t **out);
  * bound).  Returns false when an error was appended; *out is NULL when
  * the field is absent.
  */
-bool gh_h_str_field(json_t *obj, const char *name, bool required,
-    size_t min, size_t max, json_t *errs, const char **out);
+bool gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
+    size_t max, json_t *errs, const char **out);
 
 /* Parse the path id of req->params[i]; on a non-integer append a
  * loc ["path", name] error to errs.  Returns the gh_parse_id result. */
-enum gh_err gh_h_path_id(struct gh_req *req, int i, const char *name,
-    json_t *errs, gh_id *out);
+enum gh_err gh_h_path_id(
+    struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out);
 
 /* UserResponse / PostResponse objects (new references). */
 json_t *gh_h_user_json(const struct gh_user *u);
@@ -65,10 +65,10 @@ json_t *gh_h_post_json(const struct gh_post *p);
  * to n rows after after_id, calling emit for each; limit < 0 streams
  * every row.
  */
-typedef enum gh_err (*gh_h_page_fn)(struct gh_store *s, gh_id after_id,
-    int64_t n, void *emit_ctx);
-enum gh_err gh_h_stream_list(struct gh_req *req, gh_h_page_fn page,
-    gh_id after_id, int64_t limit);
+typedef enum gh_err (*gh_h_page_fn)(
+    struct gh_store *s, gh_id after_id, int64_t n, void *emit_ctx);
+enum gh_err gh_h_stream_list(
+    struct gh_req *req, gh_h_page_fn page, gh_id after_id, int64_t limit);
 /* Called by a page function for each row. */
 void gh_h_stream_emit(void *emit_ctx, gh_id id, json_t *row);
 

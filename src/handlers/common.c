@@ -43,7 +43,7 @@ json_content_type(const char *ct)
 	slash = ct + 12;
 	n -= 12;
 	return (n == 4 && strncasecmp(slash, "json", 4) == 0) ||
-	    (n >= 5 && strncasecmp(slash + n - 5, "+json", 5) == 0);
+	       (n >= 5 && strncasecmp(slash + n - 5, "+json", 5) == 0);
 }
 
 enum gh_err
@@ -116,7 +116,8 @@ gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
 		return false;
 	}
 	if (json_is_null(v)) {
-		gh_verr_add(errs, "body", name, -1, "none is not an allowed value",
+		gh_verr_add(errs, "body", name, -1,
+		    "none is not an allowed value",
 		    "type_error.none.not_allowed", NULL);
 		return false;
 	}
@@ -147,18 +148,18 @@ gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
 }
 
 enum gh_err
-gh_h_path_id(struct gh_req *req, int i, const char *name, json_t *errs,
-    gh_id *out)
+gh_h_path_id(
+    struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out)
 {
 	enum gh_err r = gh_parse_id(req->params[i], out);
 
 	if (r == GH_ERR_INVALID) {
 		json_t *loc = json_pack("[s,s]", "path", name);
 
-		json_array_append_new(errs,
-		    json_pack("{s:o,s:s,s:s}", "loc", loc, "msg",
-			"value is not a valid integer", "type",
-			"type_error.integer"));
+		json_array_append_new(
+		    errs, json_pack("{s:o,s:s,s:s}", "loc", loc, "msg",
+		              "value is not a valid integer", "type",
+		              "type_error.integer"));
 	}
 	return r;
 }
@@ -198,7 +199,7 @@ struct stream {
 	int64_t remaining; /* < 0: unlimited */
 	int64_t page_rows; /* rows emitted by the current page */
 	bool started, done, failed;
-	char *buf;	   /* pending bytes */
+	char *buf; /* pending bytes */
 	size_t len, off, cap;
 };
 
@@ -248,7 +249,7 @@ stream_read(void *cls, char *out, size_t max)
 			return 0;
 		s->off = s->len = 0;
 		n = s->remaining < 0 ? STREAM_PAGE
-				     : GH_MIN(s->remaining, STREAM_PAGE);
+		                     : GH_MIN(s->remaining, STREAM_PAGE);
 		if (n == 0) {
 			stream_put(s, "]", 1);
 			s->done = true;
@@ -280,8 +281,8 @@ stream_free(void *cls)
 }
 
 enum gh_err
-gh_h_stream_list(struct gh_req *req, gh_h_page_fn page, gh_id after_id,
-    int64_t limit)
+gh_h_stream_list(
+    struct gh_req *req, gh_h_page_fn page, gh_id after_id, int64_t limit)
 {
 	struct gh_app *app = req->app;
 	struct stream *s = gh_xcalloc(1, sizeof(*s));
@@ -311,7 +312,7 @@ gh_authn_request(struct gh_req *req)
 		return gh_resp_unauth(req, "Not authenticated", false);
 	tok = h[6] == ' ' ? h + 7 : h + 6;
 	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
-		gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
+	        gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
 	    !c.has_type || strcmp(c.type, "access") != 0 || !c.has_uid ||
 	    !c.has_sub || !c.has_ver) {
 		gh_log_debug_f("token rejected: %s", why ? why : "claims");

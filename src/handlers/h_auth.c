@@ -39,9 +39,9 @@ struct pw_job {
 	const struct gh_password_params *params;
 	const char *password;
 	size_t password_len;
-	const char *hash;	/* JOB_VERIFY: the stored or dummy hash */
-	bool want_rehash;	/* JOB_VERIFY: rehash on a match */
-	enum gh_err result;	/* GH_OK: hashed / matched */
+	const char *hash;   /* JOB_VERIFY: the stored or dummy hash */
+	bool want_rehash;   /* JOB_VERIFY: rehash on a match */
+	enum gh_err result; /* GH_OK: hashed / matched */
 	char out[GH_PASSWORD_HASH_BUFSZ]; /* new hash */
 	bool rehashed;
 	/* handler state carried across the suspension */
@@ -56,14 +56,14 @@ job_run(void *arg)
 	struct pw_job *j = arg;
 
 	if (j->kind == JOB_HASH) {
-		j->result = gh_password_hash(j->params, j->password,
-		    j->password_len, j->out);
+		j->result = gh_password_hash(
+		    j->params, j->password, j->password_len, j->out);
 		return;
 	}
 	j->result = gh_password_verify(j->hash, j->password, j->password_len);
 	if (j->result == GH_OK && j->want_rehash &&
 	    gh_password_hash(j->params, j->password, j->password_len, j->out) ==
-		GH_OK)
+	        GH_OK)
 		j->rehashed = true;
 }
 
@@ -96,8 +96,8 @@ static enum gh_err
 busy(struct gh_req *req)
 {
 	gh_log_warn_f("password hashing queue full: 503");
-	return gh_resp_status(req, 503, "Server busy, retry shortly",
-	    "Retry-After", "1");
+	return gh_resp_status(
+	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
 }
 
 enum gh_err
@@ -120,8 +120,8 @@ h_auth_register(struct gh_req *req)
 		    j->out, gh_time_now_usec(), req->arena, &j->user);
 		sodium_memzero(j->out, sizeof(j->out));
 		if (r == GH_ERR_CONFLICT)
-			return gh_resp_err(req, r,
-			    "Username or email already exists");
+			return gh_resp_err(
+			    req, r, "Username or email already exists");
 		if (r != GH_OK)
 			return gh_resp_err(req, r, NULL);
 		gh_log_info_f("user %lld registered", (long long)j->user.id);
@@ -131,8 +131,8 @@ h_auth_register(struct gh_req *req)
 	if ((r = gh_h_json_body(req, &body)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
-	gh_h_str_field(body, "username", true, 1, USERNAME_MAX, errs,
-	    &username);
+	gh_h_str_field(
+	    body, "username", true, 1, USERNAME_MAX, errs, &username);
 	if (gh_h_str_field(body, "email", true, 0, 0, errs, &email)) {
 		n = strlen(email);
 		norm = gh_arena_alloc(req->arena, n + 1);
@@ -146,8 +146,8 @@ h_auth_register(struct gh_req *req)
 			    "value_error", NULL);
 		}
 	}
-	gh_h_str_field(body, "password", true, PASSWORD_MIN, PASSWORD_MAX,
-	    errs, &password);
+	gh_h_str_field(body, "password", true, PASSWORD_MIN, PASSWORD_MAX, errs,
+	    &password);
 	if (json_array_size(errs) > 0) {
 		r = gh_resp_422(req, errs);
 		goto out;
@@ -190,7 +190,7 @@ form_content_type(const char *ct)
 	size_t n = sizeof(want) - 1;
 
 	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
-	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* A required form field: 422 entries as FastAPI's Form(...) gives. */
@@ -201,7 +201,7 @@ form_field(const struct gh_form *f, const char *name, bool required,
 	const char *v = f ? gh_form_get(f, name, len) : NULL;
 
 	if (v == NULL || *len == 0) { /* FastAPI: an empty form value is
-					 a missing one */
+		                         a missing one */
 		if (required)
 			gh_verr_add(errs, "body", name, -1, "field required",
 			    "value_error.missing", NULL);
@@ -234,7 +234,8 @@ issue_token(struct gh_req *req, const struct gh_user *u)
 	c.has_sub = true;
 	c.uid = u->id;
 	c.has_uid = true;
-	memcpy(c.role, gh_role_name(u->role), strlen(gh_role_name(u->role)) + 1);
+	memcpy(
+	    c.role, gh_role_name(u->role), strlen(gh_role_name(u->role)) + 1);
 	c.has_role = true;
 	memcpy(c.type, "access", sizeof("access"));
 	c.has_type = true;
@@ -252,7 +253,7 @@ issue_token(struct gh_req *req, const struct gh_user *u)
 		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
 	r = gh_resp_json(req, 200,
 	    json_pack("{s:s,s:s,s:I}", "access_token", token, "token_type",
-		"bearer", "expires_in", (json_int_t)ttl));
+	        "bearer", "expires_in", (json_int_t)ttl));
 	sodium_memzero(token, sizeof(token));
 	return r;
 }
@@ -275,13 +276,13 @@ h_auth_token(struct gh_req *req)
 		    !j->user.is_active) {
 			gh_log_info_f("login failed for a%s user",
 			    j->user_found ? "n existing" : "n unknown");
-			return gh_resp_unauth(req,
-			    "Incorrect username or password", false);
+			return gh_resp_unauth(
+			    req, "Incorrect username or password", false);
 		}
 		if (j->rehashed) {
 			/* compare-and-set: a concurrent password change wins */
 			if (gh_store_user_rehash(app->store, j->user.id,
-				j->user.password_hash, j->out) == GH_OK)
+			        j->user.password_hash, j->out) == GH_OK)
 				gh_log_info_f("user %lld: password rehashed",
 				    (long long)j->user.id);
 			sodium_memzero(j->out, sizeof(j->out));
@@ -320,8 +321,8 @@ h_auth_token(struct gh_req *req)
 	j->kind = JOB_VERIFY;
 	j->password = password;
 	j->password_len = plen;
-	r = gh_store_user_get_by_name(app->store, username, req->arena,
-	    &j->user);
+	r = gh_store_user_get_by_name(
+	    app->store, username, req->arena, &j->user);
 	if (r == GH_OK) {
 		j->user_found = true;
 		j->hash = j->user.password_hash;

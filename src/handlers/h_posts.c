@@ -39,7 +39,8 @@ h_posts_create(struct gh_req *req)
 	if (r == GH_OK)
 		r = gh_resp_json(req, 201, gh_h_post_json(&p));
 	else
-		r = gh_resp_err(req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+		r = gh_resp_err(
+		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 out:
 	json_decref(body);
 	return r;
@@ -72,23 +73,23 @@ query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
 		return true;
 	r = gh_parse_id(v, &id);
 	if (r == GH_ERR_INVALID) {
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name, "msg",
-			"value is not a valid integer", "type",
-			"type_error.integer"));
+		json_array_append_new(
+		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
+		              "msg", "value is not a valid integer", "type",
+		              "type_error.integer"));
 		return false;
 	}
 	if (r != GH_OK) /* zero, negative or beyond 64 bits */
 		id = v[0] == '-' || (v[0] == '0' && v[1] == '\0') ? lo - 1
-								  : hi + 1;
+		                                                  : hi + 1;
 	if (id < lo) {
 		snprintf(msg, sizeof(msg),
 		    "ensure this value is greater than or equal to %lld",
 		    (long long)lo);
 		json_array_append_new(errs,
 		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-			"msg", msg, "type", "value_error.number.not_ge", "ctx",
-			"limit_value", (json_int_t)lo));
+		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
+		        "limit_value", (json_int_t)lo));
 		return false;
 	}
 	if (id > hi) {
@@ -97,8 +98,8 @@ query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
 		    (long long)hi);
 		json_array_append_new(errs,
 		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-			"msg", msg, "type", "value_error.number.not_le", "ctx",
-			"limit_value", (json_int_t)hi));
+		        "msg", msg, "type", "value_error.number.not_le", "ctx",
+		        "limit_value", (json_int_t)hi));
 		return false;
 	}
 	*out = id;
@@ -121,15 +122,15 @@ h_posts_list(struct gh_req *req)
 
 /* Load the post named by the path and ask the policy. */
 static enum gh_err
-load_for(struct gh_req *req, gh_id id, enum gh_action act,
-    const char *deny, struct gh_post *p)
+load_for(struct gh_req *req, gh_id id, enum gh_action act, const char *deny,
+    struct gh_post *p)
 {
 	struct gh_app *app = req->app;
 	enum gh_err r;
 
 	if ((r = gh_store_post_get(app->store, id, req->arena, p)) != GH_OK)
-		return gh_resp_err(req, r,
-		    r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+		return gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
 	if (!gh_policy_allow(&req->actor, act, p->user_id))
 		return gh_resp_err(req, GH_ERR_DENIED, deny);
 	return GH_OK;
@@ -147,7 +148,8 @@ h_posts_update(struct gh_req *req)
 
 	idr = gh_h_path_id(req, 0, "post_id", errs, &id);
 	if (gh_h_json_body(req, &body) == GH_OK) {
-		gh_h_str_field(body, "title", false, 1, TITLE_MAX, errs, &title);
+		gh_h_str_field(
+		    body, "title", false, 1, TITLE_MAX, errs, &title);
 		gh_h_str_field(body, "content", false, 1, 0, errs, &content);
 	} else {
 		json_decref(errs); /* the body's 422 is already queued */
@@ -163,16 +165,17 @@ h_posts_update(struct gh_req *req)
 		goto out;
 	}
 	if ((r = load_for(req, id, GH_ACT_POST_UPDATE,
-		 "Only the owner or an admin can update this post", &p)) !=
-	    GH_OK || req->responded)
+	         "Only the owner or an admin can update this post", &p)) !=
+	        GH_OK ||
+	    req->responded)
 		goto out;
-	r = gh_store_post_update(app->store, id, title, content, req->arena,
-	    &p);
+	r = gh_store_post_update(
+	    app->store, id, title, content, req->arena, &p);
 	if (r == GH_OK)
 		r = gh_resp_json(req, 200, gh_h_post_json(&p));
 	else
-		r = gh_resp_err(req, r,
-		    r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+		r = gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
 out:
 	json_decref(body);
 	return r;
@@ -194,11 +197,13 @@ h_posts_delete(struct gh_req *req)
 	if (r != GH_OK)
 		return gh_resp_err(req, GH_ERR_NOTFOUND, "Post not found");
 	if ((r = load_for(req, id, GH_ACT_POST_DELETE,
-		 "Only the owner or an admin can delete this post", &p)) !=
-	    GH_OK || req->responded)
+	         "Only the owner or an admin can delete this post", &p)) !=
+	        GH_OK ||
+	    req->responded)
 		return r;
 	r = gh_store_post_delete(app->store, id);
 	if (r == GH_OK)
 		return gh_resp_empty(req, 204);
-	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+	return gh_resp_err(
+	    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
 }

@@ -39,32 +39,32 @@ enum gh_method {
 struct gh_req {
 	struct MHD_Connection *conn;
 	struct gh_arena *arena;
-	void *app;		     /* the handlers' application context */
+	void *app; /* the handlers' application context */
 	const struct gh_route *route;
 	enum gh_method method;
-	const char *path;	     /* decoded path, no query */
+	const char *path;                        /* decoded path, no query */
 	const char *params[GH_ROUTE_MAX_PARAMS]; /* path captures */
 
-	char *body;		     /* NUL-terminated, body_len bytes */
+	char *body; /* NUL-terminated, body_len bytes */
 	size_t body_len, body_cap;
 	bool body_too_large;
 
 	bool authenticated;
-	struct gh_actor actor;	     /* valid when authenticated */
-	void *principal;	     /* the handlers' user record */
+	struct gh_actor actor; /* valid when authenticated */
+	void *principal;       /* the handlers' user record */
 
 	/* A handler that hands work to the hashing pool "defers": the
 	 * connection is suspended and the handler is called again, with
 	 * resumed set, once the job is done. */
 	bool deferred, resumed;
-	void *hstate;		     /* the handler's state across calls */
+	void *hstate; /* the handler's state across calls */
 
-	bool responded;		     /* a response has been queued */
-	bool dispatched;	     /* router and guard have run */
+	bool responded;  /* a response has been queued */
+	bool dispatched; /* router and guard have run */
 	bool headers_checked;
 	int64_t started_usec;
 	struct gh_conn_track *track;
-	char ip[64];		     /* client address, for logs and audit */
+	char ip[64]; /* client address, for logs and audit */
 };
 
 /* A request header's value, or NULL. Case-insensitive name. */

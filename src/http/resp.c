@@ -34,9 +34,10 @@ queue(struct gh_req *req, unsigned status, struct MHD_Response *r)
 	if (r == NULL)
 		return GH_ERR_INTERNAL;
 	if (status == MHD_HTTP_UNAUTHORIZED &&
-	    MHD_get_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE) == NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-		    "Bearer");
+	    MHD_get_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE) ==
+	        NULL)
+		MHD_add_response_header(
+		    r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	ok = MHD_queue_response(req->conn, status, r);
 	MHD_destroy_response(r);
 	if (ok != MHD_YES)
@@ -55,7 +56,8 @@ json_response(json_t *body)
 	json_decref(body);
 	if (s == NULL)
 		return NULL;
-	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	r = MHD_create_response_from_buffer(
+	    strlen(s), s, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(s);
 		return NULL;
@@ -90,8 +92,8 @@ gh_resp_data(struct gh_req *req, unsigned status, const char *content_type,
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
-	    MHD_RESPMEM_MUST_COPY);
+	r = MHD_create_response_from_buffer(
+	    len, (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return GH_ERR_INTERNAL;
 	common_headers(r, content_type);
@@ -125,8 +127,8 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 		return gh_resp_status(req, 403,
 		    detail ? detail : "Insufficient permissions", NULL, NULL);
 	case GH_ERR_NOTFOUND:
-		return gh_resp_status(req, 404, detail ? detail : "Not Found",
-		    NULL, NULL);
+		return gh_resp_status(
+		    req, 404, detail ? detail : "Not Found", NULL, NULL);
 	case GH_ERR_CONFLICT:
 		return gh_resp_status(req, 409, detail, NULL, NULL);
 	case GH_ERR_TOOLARGE:
@@ -147,7 +149,8 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 enum gh_err
 gh_resp_unauth(struct gh_req *req, const char *detail, bool invalid_token)
 {
-	return gh_resp_status(req, 401, detail, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	return gh_resp_status(req, 401, detail,
+	    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 	    invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
 }
 
@@ -215,8 +218,8 @@ stream_free(void *cls)
 }
 
 enum gh_err
-gh_resp_stream(struct gh_req *req, gh_stream_fn fn, void *cls,
-    void (*free_fn)(void *cls))
+gh_resp_stream(
+    struct gh_req *req, gh_stream_fn fn, void *cls, void (*free_fn)(void *cls))
 {
 	struct stream *s = gh_xmalloc(sizeof(*s));
 	struct MHD_Response *r;
@@ -224,8 +227,8 @@ gh_resp_stream(struct gh_req *req, gh_stream_fn fn, void *cls,
 	s->fn = fn;
 	s->cls = cls;
 	s->free_fn = free_fn;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
-	    stream_reader, s, stream_free);
+	r = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, 16384, stream_reader, s, stream_free);
 	if (r == NULL) {
 		stream_free(s);
 		return GH_ERR_INTERNAL;

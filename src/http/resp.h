@@ -34,8 +34,7 @@ enum gh_err gh_resp_data(struct gh_req *req, unsigned status,
  *   BUSY and DB 503 (with Retry-After), INTERNAL 500.
  * detail NULL uses a generic text for the status.
  */
-enum gh_err gh_resp_err(struct gh_req *req, enum gh_err e,
-    const char *detail);
+enum gh_err gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail);
 
 /* {"detail": detail} with an explicit status, and one optional extra
  * header (name NULL for none). */
@@ -44,8 +43,8 @@ enum gh_err gh_resp_status(struct gh_req *req, unsigned status,
 
 /* 401 with WWW-Authenticate: Bearer (plus error="invalid_token" when a
  * presented token was rejected). */
-enum gh_err gh_resp_unauth(struct gh_req *req, const char *detail,
-    bool invalid_token);
+enum gh_err gh_resp_unauth(
+    struct gh_req *req, const char *detail, bool invalid_token);
 
 /*
  * FastAPI-shaped validation errors: a list of
@@ -64,7 +63,7 @@ enum gh_err gh_resp_422(struct gh_req *req, json_t *list);
  * the response is destroyed.  Memory stays bounded by the chunk size.
  */
 typedef ssize_t (*gh_stream_fn)(void *cls, char *buf, size_t max);
-enum gh_err gh_resp_stream(struct gh_req *req, gh_stream_fn fn, void *cls,
-    void (*free_fn)(void *cls));
+enum gh_err gh_resp_stream(
+    struct gh_req *req, gh_stream_fn fn, void *cls, void (*free_fn)(void *cls));
 
 #endif /* GH_RESP_H */

@@ -76,8 +76,8 @@ split(const char *path, struct seg *segs, size_t *n)
 
 /* Does pattern match the segments?  Captures go to caps[]. */
 static bool
-match(const char *pattern, const struct seg *segs, size_t n,
-    struct seg *caps, size_t *ncaps)
+match(const char *pattern, const struct seg *segs, size_t n, struct seg *caps,
+    size_t *ncaps)
 {
 	struct seg pat[MAX_SEGMENTS];
 	size_t np, i;

@@ -16,8 +16,8 @@
 
 enum gh_guard {
 	GH_GUARD_PUBLIC = 0, /* anyone */
-	GH_GUARD_USER,	     /* any authenticated, active user */
-	GH_GUARD_ROLE,	     /* authenticated with at least .role */
+	GH_GUARD_USER,       /* any authenticated, active user */
+	GH_GUARD_ROLE,       /* authenticated with at least .role */
 };
 
 enum gh_body {
@@ -33,8 +33,8 @@ struct gh_route {
 	const char *pattern; /* "/posts/{post_id}" */
 	gh_handler_fn handler;
 	enum gh_guard guard;
-	enum gh_role role;	     /* for GH_GUARD_ROLE */
-	const char *deny_detail;     /* 403 text, NULL = default */
+	enum gh_role role;       /* for GH_GUARD_ROLE */
+	const char *deny_detail; /* 403 text, NULL = default */
 	enum gh_body body;
 	const char *summary;
 };

@@ -45,7 +45,7 @@
 #define REQ_ARENA_MAX (1024 * 1024)
 
 enum track_state {
-	T_NEW,	     /* connected, no request yet */
+	T_NEW,       /* connected, no request yet */
 	T_RECEIVING, /* request line seen, headers/body not complete */
 	T_PROCESSING,
 	T_IDLE, /* between keep-alive requests */
@@ -92,8 +92,8 @@ notify_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		t = gh_xcalloc(1, sizeof(*t));
-		ci = MHD_get_connection_info(conn,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		t->fd = ci != NULL ? ci->connect_fd : -1;
 		track_set(t, T_NEW);
 		pthread_mutex_lock(&s->mu);
@@ -140,9 +140,10 @@ sweeper_main(void *arg)
 		for (t = s->conns; t != NULL; t = t->next) {
 			st = atomic_load(&t->state);
 			if ((st == T_NEW || st == T_RECEIVING) &&
-			    now - atomic_load(&t->since) > limit && t->fd >= 0) {
+			    now - atomic_load(&t->since) > limit &&
+			    t->fd >= 0) {
 				gh_log_info_f("closing a connection that sent "
-					      "no complete request in %us",
+				              "no complete request in %us",
 				    s->o.request_timeout_s);
 				shutdown(t->fd, SHUT_RDWR);
 				atomic_store(&t->since, now); /* once */
@@ -222,8 +223,8 @@ struct hdr_sum {
 };
 
 static enum MHD_Result
-sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+sum_header(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct hdr_sum *h = cls;
 
@@ -243,12 +244,12 @@ check_limits(struct gh_server *s, struct gh_req *req, const char *url)
 
 	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &h);
 	if (h.n > s->o.max_header) {
-		gh_resp_status(req, 431, "Request header fields too large",
-		    NULL, NULL);
+		gh_resp_status(
+		    req, 431, "Request header fields too large", NULL, NULL);
 		return true;
 	}
-	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	cl = MHD_lookup_connection_value(
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
@@ -265,8 +266,7 @@ check_limits(struct gh_server *s, struct gh_req *req, const char *url)
 }
 
 static bool
-append_body(struct gh_server *s, struct gh_req *req, const char *data,
-    size_t n)
+append_body(struct gh_server *s, struct gh_req *req, const char *data, size_t n)
 {
 	size_t cap;
 
@@ -323,7 +323,8 @@ dispatch(struct gh_server *s, struct gh_req *req)
 		for (i = 0; i < GH_METHOD_COUNT; i++)
 			if (mask & (1u << i))
 				len += (size_t)snprintf(allow + len,
-				    sizeof(allow) - len, "%s%s", len ? ", " : "",
+				    sizeof(allow) - len, "%s%s",
+				    len ? ", " : "",
 				    gh_method_name((enum gh_method)i));
 		gh_resp_status(req, 405, "Method Not Allowed", "Allow", allow);
 		return;
@@ -407,8 +408,8 @@ gh_req_header(struct gh_req *req, const char *name)
 const char *
 gh_req_query(struct gh_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
+	return MHD_lookup_connection_value(
+	    req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 void
@@ -497,33 +498,30 @@ gh_server_start(const struct gh_server_opts *o, struct gh_server **out)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%u", (unsigned)o->port);
 	if ((rc = getaddrinfo(o->host, port, &hints, &ai)) != 0) {
-		gh_log_error_f("cannot resolve %s: %s", o->host,
-		    gai_strerror(rc));
+		gh_log_error_f(
+		    "cannot resolve %s: %s", o->host, gai_strerror(rc));
 		goto fail;
 	}
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG;
+	        MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,
-	    MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    o->threads, MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)GH_MAX(32768, 2 * o->max_header + 8192),
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096,
-	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, MHD_OPTION_URI_LOG_CALLBACK,
+	    uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, s,
-	    MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, s, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (s->d == NULL) {
-		gh_log_error_f("cannot listen on %s:%u", o->host,
-		    (unsigned)o->port);
+		gh_log_error_f(
+		    "cannot listen on %s:%u", o->host, (unsigned)o->port);
 		goto fail;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

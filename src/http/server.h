@@ -36,8 +36,8 @@ struct gh_server_opts {
 struct gh_server;
 
 /* Bind and start serving.  *out is freed by gh_server_stop(). */
-enum gh_err gh_server_start(const struct gh_server_opts *o,
-    struct gh_server **out);
+enum gh_err gh_server_start(
+    const struct gh_server_opts *o, struct gh_server **out);
 
 /* The bound port (useful with port 0). */
 uint16_t gh_server_port(const struct gh_server *s);

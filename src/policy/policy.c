@@ -45,12 +45,13 @@ gh_role_parse(const char *s, enum gh_role *out)
 bool
 gh_policy_role_allows(enum gh_role have, enum gh_role need)
 {
-	return have >= need;
+	/* a role outside the enum is no role at all: fail closed */
+	return (unsigned)have < GH_ARRAY_SIZE(role_names) && have >= need;
 }
 
 bool
-gh_policy_allow(const struct gh_actor *actor, enum gh_action act,
-    gh_id owner_id)
+gh_policy_allow(
+    const struct gh_actor *actor, enum gh_action act, gh_id owner_id)
 {
 	const struct rule *r;
 

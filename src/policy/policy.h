@@ -34,7 +34,7 @@ bool gh_role_parse(const char *s, enum gh_role *out);
 bool gh_policy_role_allows(enum gh_role have, enum gh_role need);
 
 /* True when actor may perform act on a row owned by owner_id. */
-bool gh_policy_allow(const struct gh_actor *actor, enum gh_action act,
-    gh_id owner_id);
+bool gh_policy_allow(
+    const struct gh_actor *actor, enum gh_action act, gh_id owner_id);
 
 #endif /* GH_POLICY_H */

@@ -28,8 +28,8 @@ gh_store_ping(struct gh_store *s)
 }
 
 enum gh_err
-gh_store_user_get(struct gh_store *s, gh_id id, struct gh_arena *a,
-    struct gh_user *out)
+gh_store_user_get(
+    struct gh_store *s, gh_id id, struct gh_arena *a, struct gh_user *out)
 {
 	return s->ops->user_get(s, id, a, out);
 }
@@ -46,13 +46,13 @@ gh_store_user_create(struct gh_store *s, const char *username,
     const char *email, const char *password_hash, int64_t now,
     struct gh_arena *a, struct gh_user *out)
 {
-	return s->ops->user_create(s, username, email, password_hash, now, a,
-	    out);
+	return s->ops->user_create(
+	    s, username, email, password_hash, now, a, out);
 }
 
 enum gh_err
-gh_store_user_rehash(struct gh_store *s, gh_id id, const char *old_hash,
-    const char *new_hash)
+gh_store_user_rehash(
+    struct gh_store *s, gh_id id, const char *old_hash, const char *new_hash)
 {
 	return s->ops->user_rehash(s, id, old_hash, new_hash);
 }
@@ -72,8 +72,8 @@ gh_store_post_create(struct gh_store *s, gh_id user_id, const char *title,
 }
 
 enum gh_err
-gh_store_post_get(struct gh_store *s, gh_id id, struct gh_arena *a,
-    struct gh_post *out)
+gh_store_post_get(
+    struct gh_store *s, gh_id id, struct gh_arena *a, struct gh_post *out)
 {
 	return s->ops->post_get(s, id, a, out);
 }

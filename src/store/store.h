@@ -98,10 +98,10 @@ void gh_store_close(struct gh_store *s);
 enum gh_err gh_store_ping(struct gh_store *s);
 
 /* User by id / by exact username. */
-enum gh_err gh_store_user_get(struct gh_store *s, gh_id id,
+enum gh_err gh_store_user_get(
+    struct gh_store *s, gh_id id, struct gh_arena *a, struct gh_user *out);
+enum gh_err gh_store_user_get_by_name(struct gh_store *s, const char *username,
     struct gh_arena *a, struct gh_user *out);
-enum gh_err gh_store_user_get_by_name(struct gh_store *s,
-    const char *username, struct gh_arena *a, struct gh_user *out);
 
 /*
  * Create a user atomically: GH_ERR_CONFLICT when the username is taken
@@ -116,8 +116,8 @@ enum gh_err gh_store_user_create(struct gh_store *s, const char *username,
 
 /* Replace the password hash if it is still old_hash (a concurrent
  * password change wins). GH_OK also when nothing changed. */
-enum gh_err gh_store_user_rehash(struct gh_store *s, gh_id id,
-    const char *old_hash, const char *new_hash);
+enum gh_err gh_store_user_rehash(
+    struct gh_store *s, gh_id id, const char *old_hash, const char *new_hash);
 
 /* Users with id > after_id in id order, at most limit (< 0: all). */
 enum gh_err gh_store_user_list(struct gh_store *s, gh_id after_id,
@@ -126,8 +126,8 @@ enum gh_err gh_store_user_list(struct gh_store *s, gh_id after_id,
 enum gh_err gh_store_post_create(struct gh_store *s, gh_id user_id,
     const char *title, const char *content, int64_t now, struct gh_arena *a,
     struct gh_post *out);
-enum gh_err gh_store_post_get(struct gh_store *s, gh_id id,
-    struct gh_arena *a, struct gh_post *out);
+enum gh_err gh_store_post_get(
+    struct gh_store *s, gh_id id, struct gh_arena *a, struct gh_post *out);
 
 /* Change the fields that are not NULL; GH_ERR_NOTFOUND if the post is
  * gone.  *out receives the post as stored afterwards. */

@@ -61,26 +61,26 @@ static const char *const sql_text[S_COUNT] = {
     [S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
     [S_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
     [S_USER_TAKEN] = "SELECT 1 FROM users WHERE username = ?1 "
-		     "OR lower(email) = lower(?2) LIMIT 1",
+                     "OR lower(email) = lower(?2) LIMIT 1",
     [S_USER_ANY] = "SELECT 1 FROM users LIMIT 1",
     [S_USER_INSERT] = "INSERT INTO users (username, email, hashed_password, "
-		      "is_admin, role, is_active, created_at, token_version) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, 0) "
-		      "RETURNING " USER_COLS,
+                      "is_admin, role, is_active, created_at, token_version) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, 0) "
+                      "RETURNING " USER_COLS,
     [S_USER_REHASH] = "UPDATE users SET hashed_password = ?3 "
-		      "WHERE id = ?1 AND hashed_password = ?2",
+                      "WHERE id = ?1 AND hashed_password = ?2",
     [S_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE id > ?1 "
-		    "ORDER BY id LIMIT ?2",
+                    "ORDER BY id LIMIT ?2",
     [S_POST_INSERT] = "INSERT INTO posts (title, content, user_id, "
-		      "date_posted) VALUES (?1, ?2, ?3, ?4) "
-		      "RETURNING " POST_COLS,
+                      "date_posted) VALUES (?1, ?2, ?3, ?4) "
+                      "RETURNING " POST_COLS,
     [S_POST_GET] = "SELECT " POST_COLS " FROM posts WHERE id = ?1",
     [S_POST_UPDATE] = "UPDATE posts SET title = coalesce(?2, title), "
-		      "content = coalesce(?3, content) WHERE id = ?1 "
-		      "RETURNING " POST_COLS,
+                      "content = coalesce(?3, content) WHERE id = ?1 "
+                      "RETURNING " POST_COLS,
     [S_POST_DELETE] = "DELETE FROM posts WHERE id = ?1",
     [S_POST_LIST] = "SELECT " POST_COLS " FROM posts WHERE id > ?1 "
-		    "ORDER BY id LIMIT ?2",
+                    "ORDER BY id LIMIT ?2",
 };
 
 struct conn {
@@ -189,9 +189,10 @@ stmt(struct conn *c, enum stmt_id id)
 
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(c->db, sql_text[id], -1,
-			SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL) != SQLITE_OK) {
-			gh_log_error_f("prepare %d: %s", (int)id,
-			    sqlite3_errmsg(c->db));
+		        SQLITE_PREPARE_PERSISTENT, &c->st[id],
+		        NULL) != SQLITE_OK) {
+			gh_log_error_f(
+			    "prepare %d: %s", (int)id, sqlite3_errmsg(c->db));
 			return NULL;
 		}
 		return c->st[id];
@@ -276,8 +277,8 @@ row_post(sqlite3_stmt *st, struct gh_arena *a, struct gh_post *p)
 
 /* Step a statement expected to yield at most one user row. */
 static enum gh_err
-one_user(struct conn *c, sqlite3_stmt *st, struct gh_arena *a,
-    struct gh_user *out)
+one_user(
+    struct conn *c, sqlite3_stmt *st, struct gh_arena *a, struct gh_user *out)
 {
 	int rc = sqlite3_step(st);
 	enum gh_err r;
@@ -295,8 +296,8 @@ one_user(struct conn *c, sqlite3_stmt *st, struct gh_arena *a,
 }
 
 static enum gh_err
-one_post(struct conn *c, sqlite3_stmt *st, struct gh_arena *a,
-    struct gh_post *out)
+one_post(
+    struct conn *c, sqlite3_stmt *st, struct gh_arena *a, struct gh_post *out)
 {
 	int rc = sqlite3_step(st);
 	enum gh_err r;
@@ -328,8 +329,8 @@ s_ping(struct gh_store *gs)
 }
 
 static enum gh_err
-s_user_get(struct gh_store *gs, gh_id id, struct gh_arena *a,
-    struct gh_user *out)
+s_user_get(
+    struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_user *out)
 {
 	struct conn *c = conn_get(gs);
 	sqlite3_stmt *st;
@@ -411,8 +412,8 @@ out_rollback:
 }
 
 static enum gh_err
-s_user_rehash(struct gh_store *gs, gh_id id, const char *old_hash,
-    const char *new_hash)
+s_user_rehash(
+    struct gh_store *gs, gh_id id, const char *old_hash, const char *new_hash)
 {
 	struct conn *c = conn_get(gs);
 	sqlite3_stmt *st;
@@ -475,8 +476,8 @@ s_post_create(struct gh_store *gs, gh_id user_id, const char *title,
 }
 
 static enum gh_err
-s_post_get(struct gh_store *gs, gh_id id, struct gh_arena *a,
-    struct gh_post *out)
+s_post_get(
+    struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_post *out)
 {
 	struct conn *c = conn_get(gs);
 	sqlite3_stmt *st;
@@ -555,7 +556,7 @@ migrate(struct conn *c)
 	size_t i;
 
 	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) !=
-		SQLITE_OK ||
+	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		gh_log_error_f("user_version: %s", sqlite3_errmsg(c->db));
@@ -572,17 +573,21 @@ migrate(struct conn *c)
 		    m->version);
 		/* table rebuilds need foreign keys off, outside the
 		 * transaction (https://sqlite.org/lang_altertable.html) */
-		if (sqlite3_exec(c->db, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE",
-			NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(c->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		if (sqlite3_exec(c->db,
+		        "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE", NULL, NULL,
+		        &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) !=
+		        SQLITE_OK ||
+		    sqlite3_exec(c->db, pragma, NULL, NULL, &msg) !=
+		        SQLITE_OK ||
+		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) !=
+		        SQLITE_OK) {
 			gh_log_error_f("migration %s failed: %s", m->name,
 			    msg ? msg : sqlite3_errmsg(c->db));
 			sqlite3_free(msg);
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-			sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL,
-			    NULL);
+			sqlite3_exec(
+			    c->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 			return GH_ERR_DB;
 		}
 		gh_log_info_f("applied migration %s", m->name);

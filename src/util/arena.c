@@ -7,6 +7,7 @@
  * gh_arena_free() wipes every block with sodium_memzero before freeing:
  * request bodies may hold passwords.
  */
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@
 struct block {
 	struct block *next;
 	size_t size, used;
-	unsigned char data[];
+	/* without the alignas, data sits at offset 24: 8-aligned only */
+	alignas(ARENA_ALIGN) unsigned char data[];
 };
 
 struct gh_arena {
@@ -67,7 +69,8 @@ gh_arena_alloc(struct gh_arena *a, size_t n)
 
 	if (n == 0)
 		need = ARENA_ALIGN;
-	if (need < n || need > a->max - GH_MIN(a->max, a->total))
+	if (need < n || need > a->max - GH_MIN(a->max, a->total) ||
+	    need > SIZE_MAX - sizeof(*b))
 		return NULL;
 	if (b == NULL || b->size - b->used < need) {
 		size = GH_MAX(need, a->next_size);

@@ -88,8 +88,8 @@ gh_workq_new(unsigned nthreads, size_t max_queue, struct gh_workq **out)
 }
 
 enum gh_err
-gh_workq_submit(struct gh_workq *q, void (*run)(void *), void (*done)(void *),
-    void *arg)
+gh_workq_submit(
+    struct gh_workq *q, void (*run)(void *), void (*done)(void *), void *arg)
 {
 	enum gh_err r = GH_ERR_BUSY;
 

@@ -19,8 +19,8 @@
 struct gh_workq;
 
 /* Start nthreads workers (>= 1) with room for max_queue waiting jobs. */
-enum gh_err gh_workq_new(unsigned nthreads, size_t max_queue,
-    struct gh_workq **out);
+enum gh_err gh_workq_new(
+    unsigned nthreads, size_t max_queue, struct gh_workq **out);
 
 /* Queue a job. GH_ERR_BUSY when the queue is full (nothing queued). */
 enum gh_err gh_workq_submit(struct gh_workq *q, void (*run)(void *arg),
