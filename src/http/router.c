@@ -118,7 +118,10 @@ gh_router_match(const struct gh_route *table, size_t n, enum gh_method method,
 			continue;
 		path_seen = true;
 		*allow |= 1u << table[i].method;
-		if (table[i].method != method)
+		/* HEAD is answered by the GET route (libmicrohttpd sends the
+		 * headers only), as Starlette does */
+		if (table[i].method != method &&
+		    !(method == GH_HEAD && table[i].method == GH_GET))
 			continue;
 		for (j = 0; j < GH_ROUTE_MAX_PARAMS; j++)
 			params[j] = NULL;
@@ -130,5 +133,7 @@ gh_router_match(const struct gh_route *table, size_t n, enum gh_method method,
 		*out = &table[i];
 		return GH_ROUTE_FOUND;
 	}
+	if (*allow & (1u << GH_GET))
+		*allow |= 1u << GH_HEAD;
 	return path_seen ? GH_ROUTE_NO_METHOD : GH_ROUTE_NO_PATH;
 }

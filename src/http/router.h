@@ -53,7 +53,8 @@ enum gh_route_match {
  * the row and params[] receive the captured segments (copied into the
  * arena, NUL-terminated, percent-decoding already done by the server).
  * A path segment longer than 256 bytes or a path with more than 16
- * segments never matches.
+ * segments never matches.  HEAD matches a GET row (and a GET row's
+ * path allows HEAD in *allow).
  */
 enum gh_route_match gh_router_match(const struct gh_route *table, size_t n,
     enum gh_method method, const char *path, struct gh_arena *a,
