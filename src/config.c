@@ -156,6 +156,7 @@ gh_config_parse_dotenv(const char *buf, size_t len,
 	enum gh_err r = GH_OK;
 	size_t pos = 0, lineno = 0, eol, n, vlen;
 	char line[4096], *name, *eq, *val, *end;
+	const char *rest;
 
 	while (pos < len) {
 		lineno++;
@@ -179,7 +180,8 @@ gh_config_parse_dotenv(const char *buf, size_t len,
 		if (*name == '\0' || *name == '#')
 			continue;
 		if (strncmp(name, "export ", 7) == 0)
-			name += 7;
+			for (name += 7; *name == ' ' || *name == '\t';)
+				name++;
 		if ((eq = strchr(name, '=')) == NULL || eq == name) {
 			snprintf(err, errsz,
 			    ".env line %zu: expected NAME=VALUE", lineno);
@@ -195,14 +197,22 @@ gh_config_parse_dotenv(const char *buf, size_t len,
 			val++;
 		vlen = strlen(val);
 		if (vlen > 0 && (val[0] == '"' || val[0] == '\'')) {
-			if (vlen < 2 || val[vlen - 1] != val[0]) {
+			/* the closing quote is the first one followed only by
+			 * blanks and an optional comment */
+			for (end = strchr(val + 1, val[0]); end != NULL;
+			     end = strchr(end + 1, val[0])) {
+				rest = end + 1 + strspn(end + 1, " \t");
+				if (*rest == '#' || *rest == '\0')
+					break;
+			}
+			if (end == NULL) {
 				snprintf(err, errsz,
 				    ".env line %zu: unterminated quote",
 				    lineno);
 				r = GH_ERR_INVALID;
 				goto out;
 			}
-			val[vlen - 1] = '\0';
+			*end = '\0';
 			val++;
 		} else {
 			/* unquoted: strip a trailing " # comment" and blanks */
@@ -348,7 +358,7 @@ gh_config_load(struct gh_config *cfg, int argc, char **argv,
 	}
 	for (i = 0; i < GH_ARRAY_SIZE(extra); i++)
 		opts[n++] = extra[i];
-	optind = 1;
+	optind = 0; /* glibc: a full restart, no state left from a last call */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
 		switch (c) {
