@@ -49,7 +49,8 @@ $(1)/gatehouse: $(call objs,$(1),$(SRC))
 	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 $(1)/tests/%: tests/unit/%.c $(call objs,$(1),$(LIBSRC))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -Wno-missing-prototypes -Isrc $$(LDFLAGS) $$^ \
+	$$(CC) $$(CFLAGS) $(2) -Wno-missing-prototypes -Isrc $$(LDFLAGS) \
+	    $$(filter %.c %.o,$$^) \
 	    $$(LDLIBS) -lcmocka -o $$@
 endef
 $(eval $(call build_rules,build,))
