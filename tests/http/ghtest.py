@@ -1,0 +1,474 @@
+"""Shared helpers for the black-box HTTP tests (tests/http).
+
+Imported by conftest.py and by the test modules (pytest puts this directory
+on sys.path).  Nothing here talks to a particular implementation: the same
+helpers drive gatehouse and the seed's FastAPI reference app.
+
+Environment understood by the suite (see conftest.py for the fixtures):
+
+  GH_BASE_URL      use the server already running there instead of starting one
+  GH_SECRET_KEY    that server's SECRET_KEY (enables PyJWT checks / forgeries)
+  GH_TARGET=seed   the server is the FastAPI reference: gatehouse-only tests are
+                   deselected, known seed defects are strict xfails
+  GH_FRESH=1       that server's database is empty (first user becomes admin)
+  GH_ADMIN_USERNAME / GH_ADMIN_PASSWORD   admin credentials of a non-fresh server
+  GH_REQUEST_TIMEOUT_SECONDS   REQUEST_TIMEOUT_SECONDS of an external server
+  GH_BIN           gatehouse binary to start (default build/gatehouse)
+  GH_SANITIZED=1   the binary is an ASan+UBSan build (wider time bounds)
+  GH_SEED_DIR      the reference app (default <repo>/../shared/reference/fastapi_seed)
+"""
+
+import base64
+import datetime as dt
+import json
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+BASE_URL = os.environ.get("GH_BASE_URL", "").rstrip("/")
+IS_EXTERNAL = bool(BASE_URL)
+IS_SEED = os.environ.get("GH_TARGET", "") == "seed"
+SANITIZED = os.environ.get("GH_SANITIZED", "") == "1"
+
+# Time bounds.  A sanitized build is a few times slower; the bounds are
+# generous upper limits, never sleeps.
+SLOW = 3.0 if SANITIZED else 1.0
+READY_TIMEOUT = 20.0 * SLOW
+STOP_TIMEOUT = 15.0 * SLOW
+HTTP_TIMEOUT = 30.0
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+
+# Config variables the server reads; never inherit them from the caller.
+SERVER_ENV_SCRUB = (
+    "DATABASE_URL", "SECRET_KEY", "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
+    "REFRESH_TOKEN_EXPIRE_DAYS", "REQUEST_TIMEOUT_SECONDS",
+    "IDLE_TIMEOUT_SECONDS",
+)
+
+PASSWORD = "correct horse 1"
+
+
+def seed_defect(what):
+    """Mark a test that states the contract where the seed app is wrong:
+    it must fail against the seed and pass against gatehouse."""
+    return pytest.mark.xfail(condition=IS_SEED, reason="seed defect: " + what,
+                             strict=True)
+
+
+# ---------------------------------------------------------------- names
+
+def unique_name(prefix="u"):
+    return prefix + uuid.uuid4().hex[:12]
+
+
+def unique_email(name=None):
+    """An address nobody has; reuses `name` when it is a plain token."""
+    if not name or not re.fullmatch(r"[A-Za-z0-9_.-]{1,60}", name):
+        name = unique_name("m")
+    return name + "@example.com"
+
+
+# ---------------------------------------------------------------- HTTP
+
+def assert_no_5xx(r):
+    """Gatehouse never answers 5xx; report the request that got one."""
+    assert r.status_code < 500, (
+        f"server error {r.status_code} for {r.request.method} {r.request.url}: "
+        f"{r.text[:500]!r}")
+    return r
+
+
+class Client:
+    """requests.Session bound to a base URL; every answer is checked to be
+    below 500 before the test sees it."""
+
+    def __init__(self, base_url):
+        self.base = base_url.rstrip("/")
+        self.s = requests.Session()
+
+    def request(self, method, path, **kw):
+        kw.setdefault("timeout", HTTP_TIMEOUT)
+        kw.setdefault("allow_redirects", False)
+        r = self.s.request(method, self.base + path, **kw)
+        return assert_no_5xx(r)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def post_json_bytes(self, path, data, headers=None, **kw):
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        return self.post(path, data=data, headers=h, **kw)
+
+    def close(self):
+        self.s.close()
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+class User:
+    def __init__(self, username, email, password, data=None, token=None):
+        self.username = username
+        self.email = email
+        self.password = password
+        self.data = data or {}
+        self.token = token
+
+    @property
+    def id(self):
+        return self.data.get("id")
+
+    @property
+    def is_admin(self):
+        return self.data.get("is_admin")
+
+    @property
+    def headers(self):
+        return bearer(self.token)
+
+    def __repr__(self):
+        return f"User({self.username!r}, id={self.id})"
+
+
+def register(client, username=None, email=None, password=PASSWORD, **extra):
+    """POST /auth/register; returns the response (no status assertion)."""
+    username = unique_name() if username is None else username
+    email = unique_email(username) if email is None else email
+    body = {"username": username, "email": email, "password": password}
+    body.update(extra)
+    return client.post("/auth/register", json=body)
+
+
+def login_response(client, username, password, path="/auth/token", **extra):
+    form = {"username": username, "password": password}
+    form.update(extra)
+    return client.post(path, data=form)
+
+
+def login(client, username, password, path="/auth/token"):
+    r = login_response(client, username, password, path)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "bearer"
+    return body["access_token"]
+
+
+def new_user(client, login_too=True, username=None, email=None,
+             password=PASSWORD):
+    """Register a fresh user (asserting 201) and, by default, log it in."""
+    username = unique_name() if username is None else username
+    email = unique_email(username) if email is None else email
+    r = register(client, username, email, password)
+    assert r.status_code == 201, r.text
+    u = User(username, email, password, r.json())
+    if login_too:
+        u.token = login(client, username, password)
+    return u
+
+
+def check_user_response(d, password=None):
+    """UserResponse: the seed's four fields, never a secret."""
+    assert isinstance(d, dict), d
+    for k in ("id", "username", "email", "is_admin"):
+        assert k in d, f"UserResponse lacks {k}: {d}"
+    assert isinstance(d["id"], int) and not isinstance(d["id"], bool)
+    assert d["id"] > 0
+    assert isinstance(d["is_admin"], bool)
+    for k in d:
+        assert "pass" not in k.lower() and "hash" not in k.lower(), d
+    text = json.dumps(d)
+    assert "$argon2" not in text and "$2b$" not in text and "$2a$" not in text
+    if password:
+        assert password not in text
+
+
+def check_post_response(d):
+    assert isinstance(d, dict), d
+    assert set(("id", "title", "content", "user_id", "date_posted")) <= set(d)
+    assert isinstance(d["id"], int) and d["id"] > 0
+    assert isinstance(d["user_id"], int)
+    parse_ts(d["date_posted"])
+
+
+def parse_ts(s):
+    """Permissive timestamp parser: RFC 3339 with Z or offset (gatehouse) or
+    the seed's naive ISO form.  Returns a naive datetime in UTC."""
+    assert isinstance(s, str), s
+    t = dt.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return t
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# ---------------------------------------------------------------- JWT forging
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_json(obj):
+    return b64url(json.dumps(obj, separators=(",", ":")).encode())
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def jwt_parts(token):
+    h, p, s = token.split(".")
+    return (json.loads(b64url_decode(h)), json.loads(b64url_decode(p)), s)
+
+
+def unsigned_jwt(claims, header=None):
+    header = header or {"alg": "none", "typ": "JWT"}
+    return b64url_json(header) + "." + b64url_json(claims) + "."
+
+
+# ---------------------------------------------------------------- processes
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gatehouse_bin():
+    """Path of the gatehouse binary (GH_BIN, relative to cwd or repo)."""
+    p = pathlib.Path(os.environ.get("GH_BIN", "build/gatehouse"))
+    if p.is_absolute():
+        return p
+    for base in (pathlib.Path.cwd(), REPO):
+        if (base / p).exists():
+            return (base / p).resolve()
+    return (REPO / p)
+
+
+def seed_dir():
+    d = os.environ.get("GH_SEED_DIR")
+    if d:
+        return pathlib.Path(d)
+    return (REPO.parent / "shared" / "reference" / "fastapi_seed").resolve()
+
+
+def wait_http_ready(url, proc=None, timeout=READY_TIMEOUT, what="server"):
+    """Poll url until it answers 200; fail early if proc exits."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False, f"{what} exited with {proc.returncode} before ready"
+        try:
+            r = requests.get(url, timeout=1.0)
+            if r.status_code == 200:
+                return True, ""
+            last = f"status {r.status_code}"
+        except requests.RequestException as e:
+            last = repr(e)
+        time.sleep(0.05)        # polling interval, not a readiness sleep
+    return False, f"{what} not ready at {url} within {timeout:.0f}s ({last})"
+
+
+def stop_pid_process(proc, timeout=STOP_TIMEOUT):
+    """SIGTERM the process we started, by PID; SIGKILL after a bound.
+    Returns (returncode, killed)."""
+    if proc.poll() is not None:
+        return proc.returncode, False
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.wait(timeout=timeout), False
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        return proc.wait(timeout=10), True
+
+
+class ServerProcess:
+    """One gatehouse process started by the tests.
+
+    start() picks a free port, runs `GH_BIN --host 127.0.0.1 --port P
+    --data-dir D` with a clean config environment, stderr to a file, and
+    polls /healthz until ready.  stop() sends SIGTERM by PID.  problems()
+    lists what makes the run a failure: a non-zero exit, a kill, sanitizer
+    reports in stderr.
+    """
+
+    def __init__(self, binary=None, data_dir=None, env=None,
+                 secret_key=None, request_timeout=3, name="gatehouse"):
+        self.binary = pathlib.Path(binary) if binary else gatehouse_bin()
+        self.own_tmp = None
+        if data_dir is None:
+            self.own_tmp = tempfile.mkdtemp(prefix="gh-http-")
+            data_dir = os.path.join(self.own_tmp, "data")
+            os.makedirs(data_dir)
+        self.data_dir = str(data_dir)
+        self.log_dir = self.own_tmp or tempfile.mkdtemp(prefix="gh-http-log-")
+        # secret_key=False: start without SECRET_KEY (the server makes one)
+        self.secret_key = (None if secret_key is False else
+                           secret_key or ("test-secret-" + uuid.uuid4().hex))
+        self.request_timeout = request_timeout
+        self.extra_env = dict(env or {})
+        self.name = name
+        self.proc = None
+        self.port = None
+        self.url = None
+        self.returncode = None
+        self.killed = False
+        self.starts = 0
+        self.stderr_path = None
+
+    def _env(self):
+        env = {k: v for k, v in os.environ.items()
+               if k not in SERVER_ENV_SCRUB and not k.startswith("GH_")}
+        if self.secret_key is not None:
+            env["SECRET_KEY"] = self.secret_key
+        if self.request_timeout is not None:
+            env["REQUEST_TIMEOUT_SECONDS"] = str(self.request_timeout)
+        if SANITIZED:
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+            env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        env.update(self.extra_env)
+        return env
+
+    def start(self):
+        if not self.binary.exists():
+            raise RuntimeError(f"gatehouse binary {self.binary} does not exist "
+                               "(build it with `make build/gatehouse`)")
+        err = "not started"
+        for _attempt in range(3):   # a port race makes the bind fail: retry
+            self.starts += 1
+            self.returncode, self.killed = None, False
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.stderr_path = os.path.join(
+                self.log_dir, f"{self.name}.{self.starts}.stderr.log")
+            out_path = os.path.join(
+                self.log_dir, f"{self.name}.{self.starts}.stdout.log")
+            with open(self.stderr_path, "wb") as ef, open(out_path, "wb") as of:
+                self.proc = subprocess.Popen(
+                    [str(self.binary), "--host", "127.0.0.1",
+                     "--port", str(self.port), "--data-dir", self.data_dir],
+                    env=self._env(), cwd=self.data_dir,
+                    stdin=subprocess.DEVNULL, stdout=of, stderr=ef)
+            ok, err = wait_http_ready(self.url + "/healthz", self.proc,
+                                      what=self.name)
+            if ok:
+                return self
+            if self.proc.poll() is None:    # alive but never ready: give up
+                self.stop()
+                break
+            self.returncode = self.proc.returncode
+            if self.sanitizer_report():
+                break
+        raise RuntimeError(f"{err}\n--- {self.name} stderr ---\n{self.log()}")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        if self.returncode is not None and self.proc.poll() is not None:
+            return self.returncode          # already stopped
+        self.returncode, self.killed = stop_pid_process(self.proc)
+        return self.returncode
+
+    def log(self, limit=20000):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                data = f.read()
+        except (OSError, TypeError):
+            return ""
+        text = data.decode("utf-8", "replace")
+        return text if len(text) <= limit else "...\n" + text[-limit:]
+
+    def sanitizer_report(self):
+        text = self.log(limit=10 ** 9)
+        return [m for m in SANITIZER_MARKERS if m in text]
+
+    def problems(self):
+        """Reasons this run must fail the session (after stop())."""
+        p = []
+        if self.killed:
+            p.append(f"{self.name} did not exit within {STOP_TIMEOUT:.0f}s of "
+                     "SIGTERM and was killed")
+        elif self.returncode not in (None, 0):
+            p.append(f"{self.name} exited with status {self.returncode}")
+        found = self.sanitizer_report()
+        if found:
+            p.append(f"{self.name} stderr contains sanitizer reports: {found}")
+        return p
+
+    def cleanup_files(self):
+        import shutil
+        if self.own_tmp:
+            shutil.rmtree(self.own_tmp, ignore_errors=True)
+        elif self.log_dir:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
+
+
+class SeedProcess:
+    """The FastAPI reference app, started through its run.sh (which execs
+    uvicorn, so the PID we hold is the server's)."""
+
+    def __init__(self, db_path, secret_key, log_path):
+        self.db_path = str(db_path)
+        self.secret_key = secret_key
+        self.log_path = str(log_path)
+        self.proc = None
+        self.url = None
+
+    def start(self):
+        run_sh = seed_dir() / "run.sh"
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in SERVER_ENV_SCRUB}
+        env["SECRET_KEY"] = self.secret_key
+        with open(self.log_path, "wb") as lf:
+            self.proc = subprocess.Popen(
+                ["bash", str(run_sh), str(port), self.db_path], env=env,
+                stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        ok, err = wait_http_ready(self.url + "/", self.proc, timeout=30,
+                                  what="seed app")
+        if not ok:
+            self.stop()
+            raise RuntimeError(err + "\n" + open(self.log_path).read()[-5000:])
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            return stop_pid_process(self.proc)
+        return None
