@@ -95,10 +95,11 @@ def first_user(server):
     try:
         if server.fresh:
             name = unique_name("admin")
-            r = register(c, name, unique_email(name))
+            email = unique_email(name)
+            r = register(c, name, email)
             fu = FirstUser(True, r)
             if r.status_code == 201 and r.json().get("is_admin") is True:
-                u = User(name, unique_email(name), ghtest.PASSWORD, r.json())
+                u = User(name, email, ghtest.PASSWORD, r.json())
                 u.token = login(c, name, ghtest.PASSWORD)
                 fu.user = u
             yield fu

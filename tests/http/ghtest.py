@@ -75,10 +75,11 @@ def unique_name(prefix="u"):
 
 
 def unique_email(name=None):
-    """An address nobody has; reuses `name` when it is a plain token."""
-    if not name or not re.fullmatch(r"[A-Za-z0-9_.-]{1,60}", name):
-        name = unique_name("m")
-    return name + "@example.com"
+    """An address nobody has (it reuses `name`, when a plain token, only as
+    a readable prefix: names differing in case still get distinct mails)."""
+    if not name or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
+        name = "m"
+    return f"{name}.{uuid.uuid4().hex[:10]}@example.com"
 
 
 # ---------------------------------------------------------------- HTTP
