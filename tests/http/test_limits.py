@@ -242,13 +242,27 @@ def test_headers_under_the_limit_are_fine(server):
 
 
 @pytest.mark.parametrize("raw", [
-    b"GARBAGE\r\n\r\n",
+    b"GET / FOO\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET /\r\n\r\n",
     b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
-], ids=["request-line", "header-without-colon"])
+], ids=["bad-version", "no-version", "header-without-colon"])
 def test_garbage_request_is_4xx(server, raw):
     # "bad input gets a clear 4xx" (issue 3); RFC 9112 3: SHOULD answer 400
     r = raw_exchange(server, raw)
     assert 400 <= r.status < 500, r
+
+
+def test_non_http_line_is_dropped_and_server_unaffected(server):
+    # A first line without even a space ("GARBAGE") is not an HTTP request:
+    # libmicrohttpd closes such a connection without an answer (see
+    # docs/DECISIONS.md).  It must be closed at once, not hang, and the
+    # server must go on serving.
+    host, port = server.host_port
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        data = sock.recv(4096)
+    assert data == b"" or data.startswith(b"HTTP/1.1 4"), data
+    assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
 
 
 def test_nul_in_header_value_is_rejected_or_neutralised(server):
