@@ -15,6 +15,7 @@
 #include "config.h"
 #include "http/req.h"
 #include "store/store.h"
+#include "util/jsonw.h"
 #include "util/workq.h"
 
 struct gh_app {
@@ -55,22 +56,28 @@ bool gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
 enum gh_err gh_h_path_id(
     struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out);
 
-/* UserResponse / PostResponse objects (new references). */
-json_t *gh_h_user_json(const struct gh_user *u);
-json_t *gh_h_post_json(const struct gh_post *p);
+/* Append a UserResponse / PostResponse object to w. */
+void gh_h_user_write(struct gh_jsonw *w, const struct gh_user *u);
+void gh_h_post_write(struct gh_jsonw *w, const struct gh_post *p);
+
+/* Answer with one UserResponse / PostResponse. */
+enum gh_err gh_h_send_user(
+    struct gh_req *req, unsigned status, const struct gh_user *u);
+enum gh_err gh_h_send_post(
+    struct gh_req *req, unsigned status, const struct gh_post *p);
 
 /*
  * Stream a JSON array of rows fetched page by page (keyset pagination
  * on id), so memory stays flat for any table size.  page() fetches up
- * to n rows after after_id, calling emit for each; limit < 0 streams
- * every row.
+ * to n rows after after_id; for each row its callback calls
+ * gh_h_stream_row() and writes the row's object into the writer it
+ * returns.  limit < 0 streams every row.
  */
 typedef enum gh_err (*gh_h_page_fn)(
     struct gh_store *s, gh_id after_id, int64_t n, void *emit_ctx);
 enum gh_err gh_h_stream_list(
     struct gh_req *req, gh_h_page_fn page, gh_id after_id, int64_t limit);
-/* Called by a page function for each row. */
-void gh_h_stream_emit(void *emit_ctx, gh_id id, json_t *row);
+struct gh_jsonw *gh_h_stream_row(void *emit_ctx, gh_id id);
 
 /* Route handlers (routes.c refers to them). */
 enum gh_err h_meta_root(struct gh_req *req);

@@ -164,27 +164,64 @@ gh_h_path_id(
 	return r;
 }
 
-json_t *
-gh_h_user_json(const struct gh_user *u)
+void
+gh_h_user_write(struct gh_jsonw *w, const struct gh_user *u)
 {
 	char ts[GH_TIME_BUFSZ];
 
 	gh_time_rfc3339(u->created_at, ts);
-	return json_pack("{s:I,s:s,s:s,s:b,s:s,s:b,s:s}", "id",
-	    (json_int_t)u->id, "username", u->username, "email", u->email,
-	    "is_admin", u->role == GH_ROLE_ADMIN, "role", gh_role_name(u->role),
-	    "is_active", u->is_active, "created_at", ts);
+	gh_jsonw_lit(w, "{\"id\":");
+	gh_jsonw_int(w, u->id);
+	gh_jsonw_lit(w, ",\"username\":");
+	gh_jsonw_str(w, u->username);
+	gh_jsonw_lit(w, ",\"email\":");
+	gh_jsonw_str(w, u->email);
+	gh_jsonw_lit(w, ",\"is_admin\":");
+	gh_jsonw_bool(w, u->role == GH_ROLE_ADMIN);
+	gh_jsonw_lit(w, ",\"role\":");
+	gh_jsonw_str(w, gh_role_name(u->role));
+	gh_jsonw_lit(w, ",\"is_active\":");
+	gh_jsonw_bool(w, u->is_active);
+	gh_jsonw_lit(w, ",\"created_at\":");
+	gh_jsonw_str(w, ts);
+	gh_jsonw_lit(w, "}");
 }
 
-json_t *
-gh_h_post_json(const struct gh_post *p)
+void
+gh_h_post_write(struct gh_jsonw *w, const struct gh_post *p)
 {
 	char ts[GH_TIME_BUFSZ];
 
 	gh_time_rfc3339(p->date_posted, ts);
-	return json_pack("{s:I,s:s,s:s,s:I,s:s}", "id", (json_int_t)p->id,
-	    "title", p->title, "content", p->content, "user_id",
-	    (json_int_t)p->user_id, "date_posted", ts);
+	gh_jsonw_lit(w, "{\"id\":");
+	gh_jsonw_int(w, p->id);
+	gh_jsonw_lit(w, ",\"title\":");
+	gh_jsonw_str(w, p->title);
+	gh_jsonw_lit(w, ",\"content\":");
+	gh_jsonw_str(w, p->content);
+	gh_jsonw_lit(w, ",\"user_id\":");
+	gh_jsonw_int(w, p->user_id);
+	gh_jsonw_lit(w, ",\"date_posted\":");
+	gh_jsonw_str(w, ts);
+	gh_jsonw_lit(w, "}");
+}
+
+enum gh_err
+gh_h_send_user(struct gh_req *req, unsigned status, const struct gh_user *u)
+{
+	struct gh_jsonw w = {0};
+
+	gh_h_user_write(&w, u);
+	return gh_resp_jsonw(req, status, &w);
+}
+
+enum gh_err
+gh_h_send_post(struct gh_req *req, unsigned status, const struct gh_post *p)
+{
+	struct gh_jsonw w = {0};
+
+	gh_h_post_write(&w, p);
+	return gh_resp_jsonw(req, status, &w);
 }
 
 /*
@@ -198,43 +235,24 @@ struct stream {
 	gh_id after_id;
 	int64_t remaining; /* < 0: unlimited */
 	int64_t page_rows; /* rows emitted by the current page */
-	bool started, done, failed;
-	char *buf; /* pending bytes */
-	size_t len, off, cap;
+	bool started, done;
+	struct gh_jsonw out; /* pending bytes, sent from off */
+	size_t off;
 };
 
-static void
-stream_put(struct stream *s, const char *p, size_t n)
-{
-	if (s->len + n > s->cap) {
-		s->cap = GH_MAX(s->cap * 2, s->len + n);
-		s->buf = gh_xrealloc(s->buf, s->cap);
-	}
-	memcpy(s->buf + s->len, p, n);
-	s->len += n;
-}
-
-void
-gh_h_stream_emit(void *emit_ctx, gh_id id, json_t *row)
+struct gh_jsonw *
+gh_h_stream_row(void *emit_ctx, gh_id id)
 {
 	struct stream *s = emit_ctx;
-	char *txt;
 
-	if (row == NULL || (txt = json_dumps(row, JSON_COMPACT)) == NULL) {
-		json_decref(row);
-		s->failed = true;
-		return;
-	}
 	if (s->started)
-		stream_put(s, ",", 1);
+		gh_jsonw_raw(&s->out, ",", 1);
 	s->started = true;
-	stream_put(s, txt, strlen(txt));
-	free(txt);
-	json_decref(row);
 	s->after_id = id;
 	s->page_rows++;
 	if (s->remaining > 0)
 		s->remaining--;
+	return &s->out;
 }
 
 static ssize_t
@@ -244,29 +262,30 @@ stream_read(void *cls, char *out, size_t max)
 	int64_t n;
 	size_t k;
 
-	while (s->off == s->len) {
+	while (s->off == s->out.len) {
 		if (s->done)
 			return 0;
-		s->off = s->len = 0;
+		s->off = 0;
+		gh_jsonw_reset(&s->out);
 		n = s->remaining < 0 ? STREAM_PAGE
 		                     : GH_MIN(s->remaining, STREAM_PAGE);
 		if (n == 0) {
-			stream_put(s, "]", 1);
+			gh_jsonw_raw(&s->out, "]", 1);
 			s->done = true;
 			break;
 		}
 		s->page_rows = 0;
 		/* on a failure cut the response: the client sees an
 		 * incomplete body, never a wrong one */
-		if (s->page(s->store, s->after_id, n, s) != GH_OK || s->failed)
+		if (s->page(s->store, s->after_id, n, s) != GH_OK)
 			return -1;
 		if (s->page_rows < n) {
-			stream_put(s, "]", 1);
+			gh_jsonw_raw(&s->out, "]", 1);
 			s->done = true;
 		}
 	}
-	k = GH_MIN(max, s->len - s->off);
-	memcpy(out, s->buf + s->off, k);
+	k = GH_MIN(max, s->out.len - s->off);
+	memcpy(out, s->out.buf + s->off, k);
 	s->off += k;
 	return (ssize_t)k;
 }
@@ -276,7 +295,7 @@ stream_free(void *cls)
 {
 	struct stream *s = cls;
 
-	free(s->buf);
+	gh_jsonw_release(&s->out);
 	free(s);
 }
 
@@ -291,7 +310,7 @@ gh_h_stream_list(
 	s->page = page;
 	s->after_id = after_id;
 	s->remaining = limit;
-	stream_put(s, "[", 1);
+	gh_jsonw_raw(&s->out, "[", 1);
 	return gh_resp_stream(req, stream_read, s, stream_free);
 }
 

@@ -125,7 +125,7 @@ h_auth_register(struct gh_req *req)
 		if (r != GH_OK)
 			return gh_resp_err(req, r, NULL);
 		gh_log_info_f("user %lld registered", (long long)j->user.id);
-		return gh_resp_json(req, 201, gh_h_user_json(&j->user));
+		return gh_h_send_user(req, 201, &j->user);
 	}
 
 	if ((r = gh_h_json_body(req, &body)) != GH_OK)

@@ -37,7 +37,7 @@ h_posts_create(struct gh_req *req)
 	r = gh_store_post_create(app->store, req->actor.uid, title, content,
 	    gh_time_now_usec(), req->arena, &p);
 	if (r == GH_OK)
-		r = gh_resp_json(req, 201, gh_h_post_json(&p));
+		r = gh_h_send_post(req, 201, &p);
 	else
 		r = gh_resp_err(
 		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
@@ -49,7 +49,7 @@ out:
 static enum gh_err
 post_row(void *ctx, const struct gh_post *p)
 {
-	gh_h_stream_emit(ctx, p->id, gh_h_post_json(p));
+	gh_h_post_write(gh_h_stream_row(ctx, p->id), p);
 	return GH_OK;
 }
 
@@ -172,7 +172,7 @@ h_posts_update(struct gh_req *req)
 	r = gh_store_post_update(
 	    app->store, id, title, content, req->arena, &p);
 	if (r == GH_OK)
-		r = gh_resp_json(req, 200, gh_h_post_json(&p));
+		r = gh_h_send_post(req, 200, &p);
 	else
 		r = gh_resp_err(
 		    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);

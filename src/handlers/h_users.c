@@ -8,13 +8,13 @@
 enum gh_err
 h_users_me(struct gh_req *req)
 {
-	return gh_resp_json(req, 200, gh_h_user_json(req->principal));
+	return gh_h_send_user(req, 200, req->principal);
 }
 
 static enum gh_err
 user_row(void *ctx, const struct gh_user *u)
 {
-	gh_h_stream_emit(ctx, u->id, gh_h_user_json(u));
+	gh_h_user_write(gh_h_stream_row(ctx, u->id), u);
 	return GH_OK;
 }
 

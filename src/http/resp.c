@@ -13,6 +13,7 @@
 
 #include "http/resp.h"
 #include "log.h"
+#include "util/jsonw.h"
 #include "util/banned.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -72,6 +73,23 @@ gh_resp_json(struct gh_req *req, unsigned status, json_t *body)
 	if (body == NULL)
 		return GH_ERR_INTERNAL;
 	return queue(req, status, json_response(body));
+}
+
+enum gh_err
+gh_resp_jsonw(struct gh_req *req, unsigned status, struct gh_jsonw *w)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(
+	    w->len, w->buf, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		gh_jsonw_release(w);
+		return GH_ERR_INTERNAL;
+	}
+	w->buf = NULL;
+	w->len = w->cap = 0;
+	common_headers(r, JSON_TYPE);
+	return queue(req, status, r);
 }
 
 enum gh_err

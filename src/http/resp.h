@@ -21,6 +21,11 @@
 /* 2xx/4xx with a JSON body; steals the reference to body. */
 enum gh_err gh_resp_json(struct gh_req *req, unsigned status, json_t *body);
 
+/* 2xx/4xx with the JSON text in w; takes w's buffer (w is left empty). */
+struct gh_jsonw;
+enum gh_err gh_resp_jsonw(
+    struct gh_req *req, unsigned status, struct gh_jsonw *w);
+
 /* A body-less response (204). */
 enum gh_err gh_resp_empty(struct gh_req *req, unsigned status);
 
