@@ -70,7 +70,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all san
-	@$(MAKE) --no-print-directory format-check lint unit unit-san http http-san http-seed bench-smoke
+	@$(MAKE) --no-print-directory format-check lint unit unit-san http http-san http-seed fuzz-smoke bench-smoke
 	@echo "make test: all suites passed"
 
 # ---- test suites -----------------------------------------------------------
@@ -105,4 +105,6 @@ lint:
 	    --suppress=*:build/* src
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+include tests/fuzz/fuzz.mk

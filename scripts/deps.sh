@@ -4,7 +4,7 @@
 # apt-get; otherwise it prints the exact apt-get line and fails.
 set -euo pipefail
 PKGS=(
-	build-essential pkg-config clang-format cppcheck
+	build-essential pkg-config clang-format cppcheck clang libclang-rt-14-dev
 	libmicrohttpd-dev libjansson-dev libsodium-dev libcrypt-dev libssl-dev
 	libsqlite3-dev sqlite3 libpq-dev libcmocka-dev
 	python3 python3-pytest python3-requests python3-jwt

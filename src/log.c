@@ -36,7 +36,7 @@ gh_log_level_parse(const char *s)
 	return -1;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum gh_log_level lvl, const char *func, const char *fmt, va_list ap)
 {
 	char line[1024], ts[GH_TIME_BUFSZ];

@@ -51,6 +51,7 @@ gh_h_json_body(struct gh_req *req, json_t **out)
 {
 	json_t *errs, *v, *ctx;
 	json_error_t je;
+	size_t n;
 
 	*out = NULL;
 	if (req->body_len == 0) {
@@ -70,6 +71,10 @@ gh_h_json_body(struct gh_req *req, json_t **out)
 	v = json_loadb(req->body, req->body_len,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (v == NULL) {
+		/* jansson may quote a partial UTF-8 sequence in its message:
+		 * cut it back to valid UTF-8, or json_pack refuses it */
+		n = gh_utf8_valid_prefix(je.text, strlen(je.text));
+		je.text[n] = '\0';
 		errs = gh_verr_new();
 		ctx = json_pack("{s:s,s:I,s:i,s:i}", "msg", je.text, "pos",
 		    (json_int_t)je.position, "lineno", je.line, "colno",

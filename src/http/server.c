@@ -464,7 +464,7 @@ unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
 	return (size_t)(w - s);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

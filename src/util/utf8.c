@@ -111,3 +111,11 @@ gh_utf8_has_nul(const char *s, size_t len)
 {
 	return len != 0 && memchr(s, '\0', len) != NULL;
 }
+
+size_t
+gh_utf8_valid_prefix(const char *s, size_t len)
+{
+	while (len > 0 && !gh_utf8_valid(s, len))
+		len--;
+	return len;
+}

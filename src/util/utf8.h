@@ -19,6 +19,10 @@ bool gh_utf8_valid(const char *s, size_t len);
 /* Number of code points in s[0..len), which must be valid UTF-8. */
 size_t gh_utf8_count(const char *s, size_t len);
 
+/* Length of the longest prefix of s[0..len) that is strict UTF-8 (so a
+ * string can be cut back to its last complete character). */
+size_t gh_utf8_valid_prefix(const char *s, size_t len);
+
 /* True when s[0..len) contains a NUL byte. */
 bool gh_utf8_has_nul(const char *s, size_t len);
 

@@ -43,7 +43,7 @@ FUZZ_WARN = $(or $(WARN),-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # clang's -Wformat=2 also flags vsnprintf() with a va_list format in a
 # function without a format attribute (log.c vlog, server.c mhd_log), which
 # gcc accepts; until src/ is annotated, src/ objects are built without it.
-FUZZ_SRC_WARN := -Wno-format-nonliteral
+FUZZ_SRC_WARN :=
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -pthread $(FUZZ_WARN) -MMD -MP \

@@ -36,14 +36,20 @@ fail(const char *what)
 }
 
 static void
-check_error(const json_error_t *je, size_t size)
+check_error(const json_error_t *jerr, size_t size)
 {
-	const char *end = memchr(je->text, '\0', sizeof(je->text));
+	const char *end = memchr(jerr->text, '\0', sizeof(jerr->text));
+	json_error_t copy = *jerr, *je = &copy;
 	json_t *ctx;
+	size_t n;
 
 	if (end == NULL)
 		fail("error text not NUL-terminated");
-	if (!gh_utf8_valid(je->text, (size_t)(end - je->text)))
+	/* jansson may quote a partial UTF-8 sequence; gh_h_json_body()
+	 * cuts the text back exactly like this */
+	n = gh_utf8_valid_prefix(je->text, (size_t)(end - jerr->text));
+	je->text[n] = '\0';
+	if (!gh_utf8_valid(je->text, n))
 		fail("error text is not valid UTF-8");
 	if (je->position < 0 || (size_t)je->position > size)
 		fail("error position outside the body");
