@@ -25,7 +25,7 @@
 #   BENCH_WARMUP=2/0           seconds of warm-up before each scenario
 #   BENCH_CEILING_DURATION=5/2 seconds of 1-connection login (hash cost)
 #   BENCH_MIXED_LOGIN_CONNECTIONS=32/4   login connections in "mixed"
-#   BENCH_MIXED_GET_CONNECTIONS=$BENCH_CONNECTIONS   GET side of "mixed"
+#   BENCH_MIXED_GET_CONNECTIONS=8     GET side of "mixed" (latency, not load)
 #   BENCH_LOGIN_ROUNDS=4       login runs for at least this many logins per
 #                              connection: duration = max(BENCH_DURATION,
 #                              ROUNDS * connections * t / nproc), t from the
@@ -64,7 +64,7 @@ RUNS=${BENCH_RUNS:-$d_runs}
 WARMUP=${BENCH_WARMUP:-$d_warm}
 CEILING_DURATION=${BENCH_CEILING_DURATION:-$d_ceil}
 MIXED_LOGIN_CONNECTIONS=${BENCH_MIXED_LOGIN_CONNECTIONS:-$d_mixlogin}
-MIXED_GET_CONNECTIONS=${BENCH_MIXED_GET_CONNECTIONS:-$CONNECTIONS}
+MIXED_GET_CONNECTIONS=${BENCH_MIXED_GET_CONNECTIONS:-8}
 TIMEOUT=${BENCH_TIMEOUT:-30}
 LOGIN_ROUNDS=${BENCH_LOGIN_ROUNDS:-4}
 LOGIN_MAX_DURATION=${BENCH_LOGIN_MAX_DURATION:-$d_loginmax}

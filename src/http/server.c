@@ -512,7 +512,7 @@ gh_server_start(const struct gh_server_opts *o, struct gh_server **out)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)GH_MAX(32768, 2 * o->max_header + 8192),
+	    (size_t)GH_MAX(16384, 2 * o->max_header),
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, MHD_OPTION_URI_LOG_CALLBACK,
 	    uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, s,

@@ -639,6 +639,10 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 	enum gh_err r;
 
 	*out = NULL;
+	/* SQLite's memory statistics take a global mutex on every malloc:
+	 * contention between HTTP threads for numbers nobody reads.  Only
+	 * possible before SQLite initialises, so later opens ignore it. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s->base.ops = &sqlite_ops;
 	s->path = gh_xstrdup(path);
 	pthread_mutex_init(&s->mu, NULL);

@@ -617,6 +617,48 @@ test_roundtrip(void **state)
 	assert_false(c.has_sub);
 }
 
+/* The per-thread cache of verified tokens must not change any answer:
+ * time checks still apply on a hit, and a token one byte away from a
+ * cached one is verified from scratch. */
+static void
+test_cache(void **state)
+{
+	struct gh_jwt_claims in, c;
+	char tok[GH_JWT_BUFSZ], bad[GH_JWT_BUFSZ];
+	const char *why;
+	size_t n, i;
+
+	fill_pyjwt_claims(&in);
+	in.exp = 2000;
+	in.nbf = 1000;
+	in.has_nbf = true;
+	assert_int_equal(gh_jwt_sign(*state, &in, tok, sizeof(tok)), GH_OK);
+	n = strlen(tok);
+	for (i = 0; i < 3; i++) { /* the first call fills the cache */
+		assert_int_equal(
+		    gh_jwt_verify(*state, tok, n, 1500, &c, &why), GH_OK);
+		assert_memory_equal(&in, &c, sizeof(c));
+	}
+	assert_int_equal(
+	    gh_jwt_verify(*state, tok, n, 2000, &c, &why), GH_ERR_DENIED);
+	assert_string_equal(why, "expired");
+	assert_false(c.has_sub);
+	assert_int_equal(
+	    gh_jwt_verify(*state, tok, n, 999, &c, &why), GH_ERR_DENIED);
+	assert_string_equal(why, "not yet valid");
+	/* flip each byte of the signature in turn: never a hit */
+	for (i = n - 43; i < n; i++) {
+		memcpy(bad, tok, n + 1);
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		assert_int_equal(gh_jwt_verify(*state, bad, n, 1500, &c, &why),
+		    GH_ERR_DENIED);
+	}
+	/* a prefix of a cached token is not that token */
+	assert_int_equal(
+	    gh_jwt_verify(*state, tok, n - 1, 1500, &c, &why), GH_ERR_DENIED);
+	assert_int_equal(gh_jwt_verify(*state, tok, n, 1500, &c, &why), GH_OK);
+}
+
 static void
 test_sign_limits(void **state)
 {
@@ -822,6 +864,7 @@ main(void)
 	    cmocka_unit_test(test_pyjwt_verify),
 	    cmocka_unit_test(test_sign_matches_pyjwt),
 	    cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sign_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_len, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_len_bounds, setup, teardown),
