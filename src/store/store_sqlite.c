@@ -96,6 +96,11 @@ struct sqlite_store {
 	pthread_key_t key;
 	pthread_mutex_t mu; /* guards conns */
 	struct conn *conns;
+	/* One writer at a time inside this process: SQLite allows one
+	 * anyway, and its busy handler waits by sleeping (up to 100 ms a
+	 * step), which made write latency spiky under load.  The busy
+	 * timeout still covers other processes sharing the file. */
+	pthread_mutex_t write_mu;
 };
 
 static void
@@ -611,8 +616,54 @@ s_close(struct gh_store *gs)
 		conn_free(c);
 	}
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->write_mu);
 	free(s->path);
 	free(s);
+}
+
+/* The write operations, each under write_mu. */
+#define LOCKED(call)                                                           \
+	do {                                                                   \
+		struct sqlite_store *ls = (struct sqlite_store *)gs;           \
+		enum gh_err lr;                                                \
+		pthread_mutex_lock(&ls->write_mu);                             \
+		lr = call;                                                     \
+		pthread_mutex_unlock(&ls->write_mu);                           \
+		return lr;                                                     \
+	} while (0)
+
+static enum gh_err
+w_user_create(struct gh_store *gs, const char *username, const char *email,
+    const char *hash, int64_t now, struct gh_arena *a, struct gh_user *out)
+{
+	LOCKED(s_user_create(gs, username, email, hash, now, a, out));
+}
+
+static enum gh_err
+w_user_rehash(
+    struct gh_store *gs, gh_id id, const char *old_hash, const char *new_hash)
+{
+	LOCKED(s_user_rehash(gs, id, old_hash, new_hash));
+}
+
+static enum gh_err
+w_post_create(struct gh_store *gs, gh_id user_id, const char *title,
+    const char *content, int64_t now, struct gh_arena *a, struct gh_post *out)
+{
+	LOCKED(s_post_create(gs, user_id, title, content, now, a, out));
+}
+
+static enum gh_err
+w_post_update(struct gh_store *gs, gh_id id, const char *title,
+    const char *content, struct gh_arena *a, struct gh_post *out)
+{
+	LOCKED(s_post_update(gs, id, title, content, a, out));
+}
+
+static enum gh_err
+w_post_delete(struct gh_store *gs, gh_id id)
+{
+	LOCKED(s_post_delete(gs, id));
 }
 
 static const struct gh_store_ops sqlite_ops = {
@@ -620,13 +671,13 @@ static const struct gh_store_ops sqlite_ops = {
     .ping = s_ping,
     .user_get = s_user_get,
     .user_get_by_name = s_user_get_by_name,
-    .user_create = s_user_create,
-    .user_rehash = s_user_rehash,
+    .user_create = w_user_create,
+    .user_rehash = w_user_rehash,
     .user_list = s_user_list,
-    .post_create = s_post_create,
+    .post_create = w_post_create,
     .post_get = s_post_get,
-    .post_update = s_post_update,
-    .post_delete = s_post_delete,
+    .post_update = w_post_update,
+    .post_delete = w_post_delete,
     .post_list = s_post_list,
 };
 
@@ -646,8 +697,10 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 	s->base.ops = &sqlite_ops;
 	s->path = gh_xstrdup(path);
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->write_mu, NULL);
 	if (pthread_key_create(&s->key, conn_destroy) != 0) {
 		pthread_mutex_destroy(&s->mu);
+		pthread_mutex_destroy(&s->write_mu);
 		free(s->path);
 		free(s);
 		return GH_ERR_INTERNAL;
