@@ -40,6 +40,12 @@ struct gh_config {
 	int64_t max_header_bytes;
 	char *log_level;
 	char *run_as_user;
+	int64_t refresh_reuse_grace_seconds;
+	int64_t login_max_failures;
+	int64_t login_max_failures_per_address;
+	int64_t login_window_seconds;
+	char *trusted_proxies; /* comma list of addresses */
+	char *cors_origins;    /* comma list; empty = CORS off */
 
 	/* Derived by gh_config_finish(): */
 	char *db_path; /* SQLite file path from DATABASE_URL */

@@ -29,8 +29,18 @@ struct gh_app {
 	char dummy_hash[GH_PASSWORD_HASH_BUFSZ];
 };
 
-/* The authenticate hook of the server: Bearer JWT -> req->actor. */
+/* API keys are "gh_" + 12 hex characters of prefix + "_" + 43 base64url
+ * characters of secret (256 bits). */
+#define GH_APIKEY_PREFIX_LEN 12
+#define GH_APIKEY_SECRET_LEN 43
+
+/* The authenticate hook of the server (authn.c): a Bearer access token
+ * or an X-API-Key -> req->actor, req->principal, req->sid. */
 enum gh_err gh_authn_request(struct gh_req *req);
+
+/* The client's address: the peer, or the X-Forwarded-For entry that
+ * TRUSTED_PROXIES vouch for.  Resolved once into req->ip. */
+const char *gh_h_ip(struct gh_req *req);
 
 /*
  * Parse the request body as a JSON object the way FastAPI does (empty
@@ -56,6 +66,15 @@ bool gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
 enum gh_err gh_h_path_id(
     struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out);
 
+/*
+ * Read the optional query parameter name as an integer in lo..hi (the
+ * checks of FastAPI's Query(ge=lo, le=hi)).  Absent: true, *out kept.
+ * Otherwise appends a loc ["query", name] error with pydantic's message
+ * to errs and returns false, or sets *out and returns true.
+ */
+bool gh_h_query_int(struct gh_req *req, const char *name, int64_t lo,
+    int64_t hi, json_t *errs, int64_t *out);
+
 /* Append a UserResponse / PostResponse object to w. */
 void gh_h_user_write(struct gh_jsonw *w, const struct gh_user *u);
 void gh_h_post_write(struct gh_jsonw *w, const struct gh_post *p);
@@ -79,17 +98,58 @@ enum gh_err gh_h_stream_list(
     struct gh_req *req, gh_h_page_fn page, gh_id after_id, int64_t limit);
 struct gh_jsonw *gh_h_stream_row(void *emit_ctx, gh_id id);
 
+/*
+ * As gh_h_stream_list, for pages that need more than the keyset (the
+ * owner of the rows, filters): ctx_len bytes at ctx are copied into the
+ * stream's state, because later pages are fetched after the request and
+ * its arena are gone, and page() receives that copy.  ctx must therefore
+ * hold values, not pointers into the request.
+ */
+typedef enum gh_err (*gh_h_page_ctx_fn)(struct gh_store *s, const void *ctx,
+    gh_id after_id, int64_t n, void *emit_ctx);
+enum gh_err gh_h_stream_list_ctx(struct gh_req *req, gh_h_page_ctx_fn page,
+    const void *ctx, size_t ctx_len, gh_id after_id, int64_t limit);
+
+/*
+ * Record an audit event (handlers/audit.c): event is one of the names of
+ * issue 4 ("login.success", ...); user_id is who acted (0: unknown, then
+ * username is the attempted name, else NULL to use the actor's name);
+ * target_user_id 0 for none; detail NULL or a short non-secret text.  The
+ * client address comes from req->ip.  A failure to write is logged, never
+ * turned into an error response.
+ */
+void gh_audit(struct gh_req *req, const char *event, bool success,
+    gh_id user_id, const char *username, gh_id target_user_id,
+    const char *detail);
+
 /* Route handlers (routes.c refers to them). */
 enum gh_err h_meta_root(struct gh_req *req);
 enum gh_err h_meta_healthz(struct gh_req *req);
 enum gh_err h_meta_readyz(struct gh_req *req);
 enum gh_err h_auth_register(struct gh_req *req);
 enum gh_err h_auth_token(struct gh_req *req);
+enum gh_err h_auth_refresh(struct gh_req *req);
+enum gh_err h_auth_logout(struct gh_req *req);
+enum gh_err h_auth_revoke(struct gh_req *req);
+enum gh_err h_account_sessions(struct gh_req *req);
+enum gh_err h_account_session_delete(struct gh_req *req);
+enum gh_err h_account_password(struct gh_req *req);
+enum gh_err h_apikeys_create(struct gh_req *req);
+enum gh_err h_apikeys_list(struct gh_req *req);
+enum gh_err h_apikeys_delete(struct gh_req *req);
 enum gh_err h_users_me(struct gh_req *req);
 enum gh_err h_admin_users_list(struct gh_req *req);
 enum gh_err h_posts_create(struct gh_req *req);
 enum gh_err h_posts_list(struct gh_req *req);
 enum gh_err h_posts_update(struct gh_req *req);
 enum gh_err h_posts_delete(struct gh_req *req);
+enum gh_err h_todos_list(struct gh_req *req);
+enum gh_err h_todos_create(struct gh_req *req);
+enum gh_err h_todos_get(struct gh_req *req);
+enum gh_err h_todos_update(struct gh_req *req);
+enum gh_err h_todos_delete(struct gh_req *req);
+enum gh_err h_admin_user_update(struct gh_req *req);
+enum gh_err h_admin_user_delete(struct gh_req *req);
+enum gh_err h_admin_audit_list(struct gh_req *req);
 
 #endif /* GH_APP_H */

@@ -169,6 +169,59 @@ gh_h_path_id(
 	return r;
 }
 
+bool
+gh_h_query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
+    json_t *errs, int64_t *out)
+{
+	const char *v = gh_req_query(req, name), *d;
+	char msg[96];
+	gh_id id;
+	enum gh_err r;
+
+	if (v == NULL)
+		return true;
+	r = gh_parse_id(v, &id);
+	if (r == GH_ERR_INVALID) {
+		json_array_append_new(
+		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
+		              "msg", "value is not a valid integer", "type",
+		              "type_error.integer"));
+		return false;
+	}
+	if (r != GH_OK) {
+		/* gh_parse_id refuses what cannot name a row: zero (which
+		 * after_id allows; "00", "-0" and "+0" are zero to int() too),
+		 * negatives, and values beyond 64 bits */
+		d = v + (v[0] == '+' || v[0] == '-');
+		if (d[strspn(d, "0")] == '\0')
+			id = 0;
+		else
+			id = v[0] == '-' ? lo - 1 : hi + 1;
+	}
+	if (id < lo) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value is greater than or equal to %lld",
+		    (long long)lo);
+		json_array_append_new(errs,
+		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
+		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
+		        "limit_value", (json_int_t)lo));
+		return false;
+	}
+	if (id > hi) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value is less than or equal to %lld",
+		    (long long)hi);
+		json_array_append_new(errs,
+		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
+		        "msg", msg, "type", "value_error.number.not_le", "ctx",
+		        "limit_value", (json_int_t)hi));
+		return false;
+	}
+	*out = id;
+	return true;
+}
+
 void
 gh_h_user_write(struct gh_jsonw *w, const struct gh_user *u)
 {
@@ -236,7 +289,9 @@ gh_h_send_post(struct gh_req *req, unsigned status, const struct gh_post *p)
  */
 struct stream {
 	struct gh_store *store;
-	gh_h_page_fn page;
+	gh_h_page_fn page;         /* one of page and page_ctx */
+	gh_h_page_ctx_fn page_ctx; /* called with ctx */
+	void *ctx;                 /* heap copy, or NULL */
 	gh_id after_id;
 	int64_t remaining; /* < 0: unlimited */
 	int64_t page_rows; /* rows emitted by the current page */
@@ -282,7 +337,9 @@ stream_read(void *cls, char *out, size_t max)
 		s->page_rows = 0;
 		/* on a failure cut the response: the client sees an
 		 * incomplete body, never a wrong one */
-		if (s->page(s->store, s->after_id, n, s) != GH_OK)
+		if ((s->page_ctx != NULL
+		            ? s->page_ctx(s->store, s->ctx, s->after_id, n, s)
+		            : s->page(s->store, s->after_id, n, s)) != GH_OK)
 			return -1;
 		if (s->page_rows < n) {
 			gh_jsonw_raw(&s->out, "]", 1);
@@ -301,6 +358,7 @@ stream_free(void *cls)
 	struct stream *s = cls;
 
 	gh_jsonw_release(&s->out);
+	free(s->ctx);
 	free(s);
 }
 
@@ -319,45 +377,19 @@ gh_h_stream_list(
 	return gh_resp_stream(req, stream_read, s, stream_free);
 }
 
-/* Bearer authentication: see API.md "Missing Authorization header". */
 enum gh_err
-gh_authn_request(struct gh_req *req)
+gh_h_stream_list_ctx(struct gh_req *req, gh_h_page_ctx_fn page, const void *ctx,
+    size_t ctx_len, gh_id after_id, int64_t limit)
 {
 	struct gh_app *app = req->app;
-	const char *h = gh_req_header(req, "Authorization"), *tok, *why = NULL;
-	struct gh_jwt_claims c;
-	struct gh_user *u;
-	enum gh_err r;
+	struct stream *s = gh_xcalloc(1, sizeof(*s));
 
-	/* "<scheme> <token>": FastAPI splits at the first space, and a bare
-	 * "Bearer" is a (bad) empty token, not a missing one */
-	if (h == NULL || strncasecmp(h, "bearer", 6) != 0 ||
-	    (h[6] != ' ' && h[6] != '\0'))
-		return gh_resp_unauth(req, "Not authenticated", false);
-	tok = h[6] == ' ' ? h + 7 : h + 6;
-	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
-	        gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
-	    !c.has_type || strcmp(c.type, "access") != 0 || !c.has_uid ||
-	    !c.has_sub || !c.has_ver) {
-		gh_log_debug_f("token rejected: %s", why ? why : "claims");
-		goto reject;
-	}
-	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
-	r = gh_store_user_get(app->store, c.uid, req->arena, u);
-	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
-	/* the user must still exist under the same name, with the same
-	 * token version, and be active */
-	if (r != GH_OK || strcmp(u->username, c.sub) != 0 ||
-	    u->token_version != c.ver || !u->is_active)
-		goto reject;
-	req->authenticated = true;
-	req->actor.uid = u->id;
-	req->actor.role = u->role; /* the current role, never the token's */
-	req->principal = u;
-	return GH_OK;
-reject:
-	sodium_memzero(&c, sizeof(c));
-	return gh_resp_unauth(req, "Could not validate credentials", true);
+	s->store = app->store;
+	s->page_ctx = page;
+	s->ctx = gh_xmalloc(ctx_len > 0 ? ctx_len : 1);
+	memcpy(s->ctx, ctx, ctx_len);
+	s->after_id = after_id;
+	s->remaining = limit;
+	gh_jsonw_raw(&s->out, "[", 1);
+	return gh_resp_stream(req, stream_read, s, stream_free);
 }

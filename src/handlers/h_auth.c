@@ -20,6 +20,7 @@
 #include "http/resp.h"
 #include "log.h"
 #include "util/form.h"
+#include "util/jsonw.h"
 #include "util/timefmt.h"
 #include "util/utf8.h"
 #include "util/validate.h"
@@ -28,6 +29,7 @@
 #define USERNAME_MAX 50
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 128
+#define GH_REFRESH_BUFSZ 64
 
 enum job_kind { JOB_HASH, JOB_VERIFY };
 
@@ -216,8 +218,24 @@ form_field(const struct gh_form *f, const char *name, bool required,
 	return v;
 }
 
+/* A new refresh token: 256 random bits, base64url (43 characters), and
+ * its SHA-256, the only form the store keeps. */
+static void
+refresh_new(char tok[GH_REFRESH_BUFSZ], unsigned char hash[GH_TOKEN_HASH_LEN])
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(tok, GH_REFRESH_BUFSZ, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(hash, (const unsigned char *)tok, strlen(tok));
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* The token response: a new access token for (u, sid) and refresh. */
 static enum gh_err
-issue_token(struct gh_req *req, const struct gh_user *u)
+send_tokens(
+    struct gh_req *req, const struct gh_user *u, gh_id sid, const char *refresh)
 {
 	struct gh_app *app = req->app;
 	struct gh_jwt_claims c;
@@ -225,6 +243,8 @@ issue_token(struct gh_req *req, const struct gh_user *u)
 	unsigned char rnd[16];
 	int64_t now = gh_time_now_usec() / 1000000;
 	int64_t ttl = app->cfg->access_token_expire_minutes * 60;
+	const char *role = gh_role_name(u->role);
+	struct gh_jsonw w = {0};
 	enum gh_err r;
 
 	memset(&c, 0, sizeof(c));
@@ -234,11 +254,12 @@ issue_token(struct gh_req *req, const struct gh_user *u)
 	c.has_sub = true;
 	c.uid = u->id;
 	c.has_uid = true;
-	memcpy(
-	    c.role, gh_role_name(u->role), strlen(gh_role_name(u->role)) + 1);
+	memcpy(c.role, role, strlen(role) + 1);
 	c.has_role = true;
 	memcpy(c.type, "access", sizeof("access"));
 	c.has_type = true;
+	c.sid = sid;
+	c.has_sid = true;
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2base64(c.jti, sizeof(c.jti), rnd, sizeof(rnd),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -251,11 +272,197 @@ issue_token(struct gh_req *req, const struct gh_user *u)
 	c.has_exp = true;
 	if ((r = gh_jwt_sign(app->jwt, &c, token, sizeof(token))) != GH_OK)
 		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
-	r = gh_resp_json(req, 200,
-	    json_pack("{s:s,s:s,s:I}", "access_token", token, "token_type",
-	        "bearer", "expires_in", (json_int_t)ttl));
+	gh_jsonw_lit(&w, "{\"access_token\":");
+	gh_jsonw_str(&w, token);
+	gh_jsonw_lit(&w, ",\"token_type\":\"bearer\",\"expires_in\":");
+	gh_jsonw_int(&w, ttl);
+	gh_jsonw_lit(&w, ",\"refresh_token\":");
+	gh_jsonw_str(&w, refresh);
+	gh_jsonw_lit(&w, "}");
 	sodium_memzero(token, sizeof(token));
+	r = gh_resp_jsonw(req, 200, &w);
 	return r;
+}
+
+static int64_t
+refresh_expiry(const struct gh_app *app, int64_t now)
+{
+	return now + app->cfg->refresh_token_expire_days * 86400LL * 1000000;
+}
+
+/* Start a session for u and answer with its first token pair. */
+static enum gh_err
+login_ok(struct gh_req *req, const struct gh_user *u)
+{
+	struct gh_app *app = req->app;
+	char refresh[GH_REFRESH_BUFSZ], ua[257];
+	unsigned char hash[GH_TOKEN_HASH_LEN];
+	const char *agent = gh_req_header(req, "User-Agent");
+	int64_t now = gh_time_now_usec();
+	gh_id sid = 0;
+	enum gh_err r;
+
+	snprintf(ua, sizeof(ua), "%s", agent ? agent : "");
+	refresh_new(refresh, hash);
+	r = gh_store_session_create(app->store, u->id, hash, now,
+	    refresh_expiry(app, now), ua, gh_h_ip(req), &sid);
+	if (r != GH_OK) {
+		sodium_memzero(refresh, sizeof(refresh));
+		return gh_resp_err(
+		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	}
+	gh_audit(req, "login.success", true, u->id, u->username, 0, NULL);
+	r = send_tokens(req, u, sid, refresh);
+	sodium_memzero(refresh, sizeof(refresh));
+	return r;
+}
+
+/*
+ * Brute-force throttling.  Failures are counted per attempted username
+ * and per client address over LOGIN_WINDOW_SECONDS.  Once a counter has
+ * reached its limit, attempts are refused (429) until last failure +
+ * delay, where the delay doubles with every further failure, from a base
+ * of window/180 (5 s by default) up to the window itself.
+ */
+static int64_t
+lock_delay(int64_t failures, int64_t limit, int64_t window)
+{
+	int64_t base = GH_MAX(window / 180, 1), d = base;
+	int64_t k = failures - limit;
+
+	while (k-- > 0 && d < window)
+		d *= 2;
+	return GH_MIN(d, window);
+}
+
+/* Seconds to wait before the counter (kind, key) admits an attempt. */
+static int64_t
+throttled_for(struct gh_req *req, const char *kind, const char *key,
+    int64_t limit, int64_t now)
+{
+	struct gh_app *app = req->app;
+	int64_t window = app->cfg->login_window_seconds, until;
+	struct gh_login_counter lc;
+
+	if (gh_store_login_counter_get(app->store, kind, key, &lc) != GH_OK)
+		return 0;
+	if (lc.failures < limit || now - lc.first_at >= window)
+		return 0;
+	until = lc.last_at + lock_delay(lc.failures, limit, window);
+	return until > now ? until - now : 0;
+}
+
+static void
+count_failure(struct gh_req *req, const char *username)
+{
+	struct gh_app *app = req->app;
+	int64_t now = gh_time_now_usec() / 1000000;
+	int64_t window = app->cfg->login_window_seconds;
+	struct gh_login_counter lc;
+
+	gh_store_login_failure_add(
+	    app->store, "user", username, now, window, &lc);
+	gh_store_login_failure_add(
+	    app->store, "addr", gh_h_ip(req), now, window, &lc);
+}
+
+/* The refresh grant, from /auth/refresh or /auth/token. */
+static enum gh_err
+do_refresh(struct gh_req *req, const char *presented)
+{
+	struct gh_app *app = req->app;
+	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
+	char refresh[GH_REFRESH_BUFSZ];
+	int64_t now = gh_time_now_usec();
+	enum gh_refresh_result res;
+	struct gh_user u;
+	gh_id sid = 0;
+	enum gh_err r;
+
+	crypto_hash_sha256(
+	    old_hash, (const unsigned char *)presented, strlen(presented));
+	refresh_new(refresh, new_hash);
+	r = gh_store_refresh_rotate(app->store, old_hash, new_hash, now,
+	    refresh_expiry(app, now),
+	    app->cfg->refresh_reuse_grace_seconds * 1000000, req->arena, &u,
+	    &sid, &res);
+	if (r != GH_OK) {
+		sodium_memzero(refresh, sizeof(refresh));
+		return gh_resp_err(req, r, NULL);
+	}
+	if (res == GH_REFRESH_REUSED)
+		gh_audit(req, "token.reuse_detected", false, u.id, u.username,
+		    0, "a spent refresh token was presented; session revoked");
+	if (res != GH_REFRESH_ROTATED && res != GH_REFRESH_GRACE) {
+		sodium_memzero(refresh, sizeof(refresh));
+		if (res == GH_REFRESH_INVALID)
+			gh_audit(req, "token.refresh", false, 0, NULL, 0,
+			    "invalid refresh token");
+		return gh_resp_unauth(
+		    req, "Could not validate credentials", true);
+	}
+	gh_audit(req, "token.refresh", true, u.id, u.username, 0,
+	    res == GH_REFRESH_GRACE ? "retry within the grace window" : NULL);
+	r = send_tokens(req, &u, sid, refresh);
+	sodium_memzero(refresh, sizeof(refresh));
+	return r;
+}
+
+static enum gh_err
+parse_form(struct gh_req *req, struct gh_form **out)
+{
+	struct gh_form *form;
+	json_t *errs;
+	enum gh_err r;
+
+	*out = NULL;
+	if (!form_content_type(gh_req_header(req, "Content-Type")))
+		return GH_OK; /* FastAPI: an empty form */
+	if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	r = gh_form_parse(req->arena, req->body, req->body_len, form);
+	if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL) {
+		gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return GH_ERR_TOOLARGE;
+	}
+	if (r != GH_OK) {
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", NULL, -1, "malformed form body",
+		    "value_error.form", NULL);
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	*out = form;
+	return GH_OK;
+}
+
+static enum gh_err
+login_finish(struct gh_req *req, struct pw_job *j)
+{
+	struct gh_app *app = req->app;
+
+	if (j->result == GH_ERR_BUSY)
+		return busy(req);
+	if (!j->user_found || j->result != GH_OK || !j->user.is_active) {
+		count_failure(req, j->username);
+		gh_audit(req, "login.failure", false,
+		    j->user_found ? j->user.id : 0, j->username, 0,
+		    !j->user_found       ? "unknown user"
+		    : !j->user.is_active ? "inactive user"
+		                         : "wrong password");
+		return gh_resp_unauth(
+		    req, "Incorrect username or password", false);
+	}
+	if (j->rehashed) {
+		/* compare-and-set: a concurrent password change wins */
+		if (gh_store_user_rehash(app->store, j->user.id,
+		        j->user.password_hash, j->out) == GH_OK)
+			gh_log_info_f("user %lld: password rehashed",
+			    (long long)j->user.id);
+		sodium_memzero(j->out, sizeof(j->out));
+	}
+	gh_store_login_counter_clear(app->store, "user", j->username);
+	return login_ok(req, &j->user);
 }
 
 enum gh_err
@@ -264,47 +471,27 @@ h_auth_token(struct gh_req *req)
 	struct gh_app *app = req->app;
 	struct pw_job *j = req->hstate;
 	struct gh_form *form = NULL;
-	const char *username, *password, *grant;
-	size_t ulen = 0, plen = 0, glen = 0;
+	const char *username, *password, *grant, *refresh;
+	size_t ulen = 0, plen = 0, glen = 0, rlen = 0;
+	int64_t now, wait_u, wait_a;
+	char retry[24];
 	json_t *errs;
 	enum gh_err r;
 
-	if (req->resumed) {
-		if (j->result == GH_ERR_BUSY)
-			return busy(req);
-		if (!j->user_found || j->result != GH_OK ||
-		    !j->user.is_active) {
-			gh_log_info_f("login failed for a%s user",
-			    j->user_found ? "n existing" : "n unknown");
-			return gh_resp_unauth(
-			    req, "Incorrect username or password", false);
-		}
-		if (j->rehashed) {
-			/* compare-and-set: a concurrent password change wins */
-			if (gh_store_user_rehash(app->store, j->user.id,
-			        j->user.password_hash, j->out) == GH_OK)
-				gh_log_info_f("user %lld: password rehashed",
-				    (long long)j->user.id);
-			sodium_memzero(j->out, sizeof(j->out));
-		}
-		return issue_token(req, &j->user);
-	}
-
-	if (form_content_type(gh_req_header(req, "Content-Type"))) {
-		if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
-			return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		r = gh_form_parse(req->arena, req->body, req->body_len, form);
-		if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL)
-			return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		if (r != GH_OK) {
-			errs = gh_verr_new();
-			gh_verr_add(errs, "body", NULL, -1,
-			    "malformed form body", "value_error.form", NULL);
-			return gh_resp_422(req, errs);
-		}
-	}
+	if (req->resumed)
+		return login_finish(req, j);
+	if ((r = parse_form(req, &form)) != GH_OK)
+		return r;
 	errs = gh_verr_new();
 	grant = form_field(form, "grant_type", false, errs, &glen);
+	if (grant != NULL && strcmp(grant, "refresh_token") == 0) {
+		/* RFC 6749 section 6 */
+		refresh = form_field(form, "refresh_token", true, errs, &rlen);
+		if (json_array_size(errs) > 0)
+			return gh_resp_422(req, errs);
+		json_decref(errs);
+		return do_refresh(req, refresh);
+	}
 	if (grant != NULL && strcmp(grant, "password") != 0)
 		gh_verr_add(errs, "body", "grant_type", -1,
 		    "string does not match regex \"password\"",
@@ -316,11 +503,29 @@ h_auth_token(struct gh_req *req)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
 
+	/* refused before the password is even looked at */
+	now = gh_time_now_usec() / 1000000;
+	wait_u = throttled_for(
+	    req, "user", username, app->cfg->login_max_failures, now);
+	wait_a = throttled_for(req, "addr", gh_h_ip(req),
+	    app->cfg->login_max_failures_per_address, now);
+	if (wait_u > 0 || wait_a > 0) {
+		gh_audit(req, "login.throttled", false, 0, username, 0,
+		    wait_u > 0 ? "too many failures for this username"
+		               : "too many failures from this address");
+		snprintf(retry, sizeof(retry), "%lld",
+		    (long long)GH_MAX(wait_u, wait_a));
+		return gh_resp_status(req, 429,
+		    "Too many failed login attempts; retry later",
+		    "Retry-After", retry);
+	}
+
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	j->kind = JOB_VERIFY;
 	j->password = password;
 	j->password_len = plen;
+	j->username = username;
 	r = gh_store_user_get_by_name(
 	    app->store, username, req->arena, &j->user);
 	if (r == GH_OK) {
@@ -335,4 +540,78 @@ h_auth_token(struct gh_req *req)
 	}
 	defer(req, j);
 	return GH_OK;
+}
+
+enum gh_err
+h_auth_refresh(struct gh_req *req)
+{
+	const char *tok;
+	json_t *body, *errs;
+	enum gh_err r;
+
+	if ((r = gh_h_json_body(req, &body)) != GH_OK)
+		return r;
+	errs = gh_verr_new();
+	if (!gh_h_str_field(body, "refresh_token", true, 0, 0, errs, &tok)) {
+		json_decref(body);
+		return gh_resp_422(req, errs);
+	}
+	json_decref(errs);
+	r = do_refresh(req, tok);
+	json_decref(body);
+	return r;
+}
+
+enum gh_err
+h_auth_logout(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	enum gh_err r;
+
+	r = gh_store_session_revoke(
+	    app->store, req->sid, req->actor.uid, gh_time_now_usec());
+	if (r != GH_OK && r != GH_ERR_NOTFOUND)
+		return gh_resp_err(req, r, NULL);
+	gh_audit(req, "logout", true, req->actor.uid, NULL, 0, NULL);
+	return gh_resp_empty(req, 204);
+}
+
+/* RFC 7009: the token is the credential; unknown tokens are not an
+ * error, and the answer never tells whether anything was revoked. */
+enum gh_err
+h_auth_revoke(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	unsigned char hash[GH_TOKEN_HASH_LEN];
+	struct gh_jwt_claims c;
+	struct gh_form *form = NULL;
+	const char *tok;
+	size_t len = 0;
+	gh_id sid = 0, uid = 0;
+	json_t *errs;
+	enum gh_err r;
+
+	if ((r = parse_form(req, &form)) != GH_OK)
+		return r;
+	errs = gh_verr_new();
+	tok = form_field(form, "token", true, errs, &len);
+	if (json_array_size(errs) > 0)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	crypto_hash_sha256(hash, (const unsigned char *)tok, len);
+	if (gh_store_session_of_refresh(app->store, hash, &sid, &uid) !=
+	        GH_OK &&
+	    gh_jwt_verify(app->jwt, tok, len, gh_time_now_usec() / 1000000, &c,
+	        NULL) == GH_OK &&
+	    c.has_sid && c.has_uid && c.has_type &&
+	    strcmp(c.type, "access") == 0) {
+		sid = c.sid;
+		uid = c.uid;
+	}
+	if (sid != 0 && gh_store_session_revoke(
+	                    app->store, sid, uid, gh_time_now_usec()) == GH_OK)
+		gh_audit(req, "token.revoke", true, uid, NULL, 0, NULL);
+	sodium_memzero(&c, sizeof(c));
+	return gh_resp_data(
+	    req, 200, "application/json; charset=utf-8", "{}", 2);
 }

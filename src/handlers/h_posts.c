@@ -59,61 +59,14 @@ posts_page(struct gh_store *s, gh_id after_id, int64_t n, void *emit_ctx)
 	return gh_store_post_list(s, after_id, n, post_row, emit_ctx);
 }
 
-/* ?limit= and ?after_id= with pydantic's messages. */
-static bool
-query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
-    json_t *errs, int64_t *out)
-{
-	const char *v = gh_req_query(req, name);
-	char msg[96];
-	gh_id id;
-	enum gh_err r;
-
-	if (v == NULL)
-		return true;
-	r = gh_parse_id(v, &id);
-	if (r == GH_ERR_INVALID) {
-		json_array_append_new(
-		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
-		              "msg", "value is not a valid integer", "type",
-		              "type_error.integer"));
-		return false;
-	}
-	if (r != GH_OK) /* zero, negative or beyond 64 bits */
-		id = v[0] == '-' || (v[0] == '0' && v[1] == '\0') ? lo - 1
-		                                                  : hi + 1;
-	if (id < lo) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is greater than or equal to %lld",
-		    (long long)lo);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
-		        "limit_value", (json_int_t)lo));
-		return false;
-	}
-	if (id > hi) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is less than or equal to %lld",
-		    (long long)hi);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_le", "ctx",
-		        "limit_value", (json_int_t)hi));
-		return false;
-	}
-	*out = id;
-	return true;
-}
-
 enum gh_err
 h_posts_list(struct gh_req *req)
 {
 	int64_t limit = -1, after = 0;
 	json_t *errs = gh_verr_new();
 
-	query_int(req, "limit", 1, LIST_LIMIT_MAX, errs, &limit);
-	query_int(req, "after_id", 0, INT64_MAX - 1, errs, &after);
+	gh_h_query_int(req, "limit", 1, LIST_LIMIT_MAX, errs, &limit);
+	gh_h_query_int(req, "after_id", 0, INT64_MAX - 1, errs, &after);
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);

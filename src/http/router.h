@@ -37,7 +37,12 @@ struct gh_route {
 	const char *deny_detail; /* 403 text, NULL = default */
 	enum gh_body body;
 	const char *summary;
+	unsigned flags; /* GH_ROUTE_* */
 };
+
+/* The route refuses API-key authentication (403): managing keys and
+ * sessions and changing the password need a login. */
+#define GH_ROUTE_NO_APIKEY 1u
 
 extern const struct gh_route gh_routes[];
 extern const size_t gh_routes_count;

@@ -14,6 +14,7 @@
 #define PUBLIC GH_GUARD_PUBLIC, GH_ROLE_USER, NULL
 #define USER GH_GUARD_USER, GH_ROLE_USER, NULL
 #define ADMIN(deny) GH_GUARD_ROLE, GH_ROLE_ADMIN, deny
+#define NOKEY GH_ROUTE_NO_APIKEY
 
 const struct gh_route gh_routes[] = {
     {GH_GET, "/", h_meta_root, PUBLIC, GH_BODY_NONE, "Service banner"},
@@ -27,6 +28,24 @@ const struct gh_route gh_routes[] = {
         "OAuth2 password grant: log in, get an access token"},
     {GH_POST, "/auth/login", h_auth_token, PUBLIC, GH_BODY_FORM,
         "Alias of POST /auth/token"},
+    {GH_POST, "/auth/refresh", h_auth_refresh, PUBLIC, GH_BODY_JSON,
+        "Exchange a refresh token for a new token pair (rotation)"},
+    {GH_POST, "/auth/logout", h_auth_logout, USER, GH_BODY_NONE,
+        "End the caller's session", NOKEY},
+    {GH_POST, "/auth/revoke", h_auth_revoke, PUBLIC, GH_BODY_FORM,
+        "RFC 7009: revoke the session of an access or refresh token"},
+    {GH_GET, "/users/me/sessions", h_account_sessions, USER, GH_BODY_NONE,
+        "The caller's live sessions", NOKEY},
+    {GH_DELETE, "/users/me/sessions/{session_id}", h_account_session_delete,
+        USER, GH_BODY_NONE, "End one of the caller's sessions", NOKEY},
+    {GH_POST, "/users/me/password", h_account_password, USER, GH_BODY_JSON,
+        "Change the password; every session ends", NOKEY},
+    {GH_POST, "/api-keys", h_apikeys_create, USER, GH_BODY_JSON,
+        "Create an API key (the secret is shown once)", NOKEY},
+    {GH_GET, "/api-keys", h_apikeys_list, USER, GH_BODY_NONE,
+        "The caller's API keys", NOKEY},
+    {GH_DELETE, "/api-keys/{key_id}", h_apikeys_delete, USER, GH_BODY_NONE,
+        "Revoke one of the caller's API keys", NOKEY},
     {GH_GET, "/users/me", h_users_me, USER, GH_BODY_NONE, "The current user"},
     {GH_GET, "/me", h_users_me, USER, GH_BODY_NONE, "Alias of /users/me"},
     {GH_GET, "/admin/users", h_admin_users_list, ADMIN("Admin access required"),
@@ -39,6 +58,21 @@ const struct gh_route gh_routes[] = {
         "Change a post (owner or admin)"},
     {GH_DELETE, "/posts/{post_id}", h_posts_delete, USER, GH_BODY_NONE,
         "Delete a post (owner, moderator or admin)"},
+    {GH_GET, "/todos", h_todos_list, USER, GH_BODY_NONE,
+        "The caller's todos by id (?limit=&after_id= pages)"},
+    {GH_POST, "/todos", h_todos_create, USER, GH_BODY_JSON, "Create a todo"},
+    {GH_GET, "/todos/{todo_id}", h_todos_get, USER, GH_BODY_NONE,
+        "One of the caller's todos"},
+    {GH_PATCH, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
+        "Change one of the caller's todos"},
+    {GH_DELETE, "/todos/{todo_id}", h_todos_delete, USER, GH_BODY_NONE,
+        "Delete one of the caller's todos"},
+    {GH_PATCH, "/admin/users/{user_id}", h_admin_user_update, ADMIN(NULL),
+        GH_BODY_JSON, "Change a user's role or active flag (admin)"},
+    {GH_DELETE, "/users/{user_id}", h_admin_user_delete, ADMIN(NULL),
+        GH_BODY_NONE, "Delete a user and everything they own (admin)"},
+    {GH_GET, "/admin/audit", h_admin_audit_list, ADMIN(NULL), GH_BODY_NONE,
+        "The audit log, newest first (admin)"},
 };
 
 const size_t gh_routes_count = sizeof(gh_routes) / sizeof(gh_routes[0]);

@@ -47,12 +47,81 @@ struct gh_post {
 	int64_t date_posted; /* microseconds since the epoch, UTC */
 };
 
+/* A login session: one refresh-token family; access tokens carry its id
+ * as "sid". */
+struct gh_session {
+	gh_id id;
+	gh_id user_id;
+	int64_t created_at, last_used_at, expires_at;
+	const char *user_agent;
+	const char *ip;
+};
+
+/* SHA-256 of a refresh token or an API-key secret. */
+#define GH_TOKEN_HASH_LEN 32
+
+struct gh_apikey {
+	gh_id id;
+	gh_id user_id;
+	const char *name;
+	const char *prefix;
+	unsigned char secret_hash[GH_TOKEN_HASH_LEN];
+	int64_t created_at;
+	int64_t expires_at;   /* 0: never */
+	int64_t last_used_at; /* 0: never used */
+};
+
+struct gh_todo {
+	gh_id id;
+	gh_id user_id;
+	const char *title;
+	bool completed;
+	int64_t created_at;
+};
+
+/* One audit log entry; ids 0 and NULL strings are JSON null. */
+struct gh_audit_entry {
+	gh_id id;
+	int64_t at;
+	const char *event;
+	gh_id user_id;
+	const char *username;
+	const char *ip;
+	bool success;
+	gh_id target_user_id;
+	const char *detail;
+};
+
+/* Failed-login counter of one (kind, key); times in unix seconds. */
+struct gh_login_counter {
+	int64_t failures;
+	int64_t first_at;
+	int64_t last_at;
+};
+
+/* Outcome of presenting a refresh token. */
+enum gh_refresh_result {
+	GH_REFRESH_ROTATED,  /* valid: spent, successor stored */
+	GH_REFRESH_GRACE,    /* spent within the grace window: successor
+				stored, nothing revoked */
+	GH_REFRESH_REUSED,   /* spent before: the session is now revoked */
+	GH_REFRESH_INVALID,  /* unknown, expired, session revoked or user
+				gone/inactive */
+};
+
 struct gh_store;
 
 /* Called once per row of a listing; a non-GH_OK return stops the walk
  * and is returned by the listing function. */
 typedef enum gh_err (*gh_store_user_fn)(void *ctx, const struct gh_user *u);
 typedef enum gh_err (*gh_store_post_fn)(void *ctx, const struct gh_post *p);
+typedef enum gh_err (*gh_store_session_fn)(void *ctx,
+    const struct gh_session *s);
+typedef enum gh_err (*gh_store_apikey_fn)(void *ctx,
+    const struct gh_apikey *k);
+typedef enum gh_err (*gh_store_todo_fn)(void *ctx, const struct gh_todo *t);
+typedef enum gh_err (*gh_store_audit_fn)(void *ctx,
+    const struct gh_audit_entry *e);
 
 struct gh_store_ops {
 	void (*close)(struct gh_store *s);
@@ -79,6 +148,69 @@ struct gh_store_ops {
 	enum gh_err (*post_delete)(struct gh_store *s, gh_id id);
 	enum gh_err (*post_list)(struct gh_store *s, gh_id after_id,
 	    int64_t limit, gh_store_post_fn fn, void *ctx);
+
+	/* sessions and refresh tokens (store_sqlite_sessions.c) */
+	enum gh_err (*auth_load)(struct gh_store *s, gh_id uid, gh_id sid,
+	    struct gh_arena *a, struct gh_user *u, bool *session_live);
+	enum gh_err (*session_create)(struct gh_store *s, gh_id user_id,
+	    const unsigned char *refresh_hash, int64_t now, int64_t expires_at,
+	    const char *user_agent, const char *ip, gh_id *sid);
+	enum gh_err (*refresh_rotate)(struct gh_store *s,
+	    const unsigned char *old_hash, const unsigned char *new_hash,
+	    int64_t now, int64_t expires_at, int64_t grace_usec,
+	    struct gh_arena *a, struct gh_user *u, gh_id *sid,
+	    enum gh_refresh_result *res);
+	enum gh_err (*session_revoke)(struct gh_store *s, gh_id sid,
+	    gh_id user_id, int64_t now);
+	enum gh_err (*session_of_refresh)(struct gh_store *s,
+	    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
+	enum gh_err (*session_list)(struct gh_store *s, gh_id user_id,
+	    int64_t now, gh_store_session_fn fn, void *ctx);
+	enum gh_err (*user_set_password)(struct gh_store *s, gh_id id,
+	    const char *new_hash, int64_t now);
+	enum gh_err (*apikey_create)(struct gh_store *s, gh_id user_id,
+	    const char *name, const char *prefix, const unsigned char *hash,
+	    int64_t now, int64_t expires_at, struct gh_arena *a,
+	    struct gh_apikey *out);
+	enum gh_err (*apikey_by_prefix)(struct gh_store *s, const char *prefix,
+	    struct gh_arena *a, struct gh_apikey *out);
+	enum gh_err (*apikey_touch)(struct gh_store *s, gh_id id, int64_t now);
+	enum gh_err (*apikey_list)(struct gh_store *s, gh_id user_id,
+	    int64_t now, gh_store_apikey_fn fn, void *ctx);
+	enum gh_err (*apikey_revoke)(struct gh_store *s, gh_id id,
+	    gh_id user_id, int64_t now);
+	enum gh_err (*login_counter_get)(struct gh_store *s, const char *kind,
+	    const char *key, struct gh_login_counter *out);
+	enum gh_err (*login_failure_add)(struct gh_store *s, const char *kind,
+	    const char *key, int64_t now, int64_t window,
+	    struct gh_login_counter *out);
+	enum gh_err (*login_counter_clear)(struct gh_store *s,
+	    const char *kind, const char *key);
+
+	/* todos (store_sqlite_todos.c) */
+	enum gh_err (*todo_create)(struct gh_store *s, gh_id user_id,
+	    const char *title, bool completed, int64_t now, struct gh_arena *a,
+	    struct gh_todo *out);
+	enum gh_err (*todo_get)(struct gh_store *s, gh_id id, gh_id user_id,
+	    struct gh_arena *a, struct gh_todo *out);
+	enum gh_err (*todo_update)(struct gh_store *s, gh_id id, gh_id user_id,
+	    const char *title, int completed, struct gh_arena *a,
+	    struct gh_todo *out);
+	enum gh_err (*todo_delete)(struct gh_store *s, gh_id id,
+	    gh_id user_id);
+	enum gh_err (*todo_list)(struct gh_store *s, gh_id user_id,
+	    gh_id after_id, int64_t limit, gh_store_todo_fn fn, void *ctx);
+
+	/* administration and audit (store_sqlite_admin.c) */
+	enum gh_err (*user_admin_update)(struct gh_store *s, gh_id id,
+	    const enum gh_role *role, const bool *is_active,
+	    struct gh_arena *a, struct gh_user *out);
+	enum gh_err (*user_delete)(struct gh_store *s, gh_id id);
+	enum gh_err (*audit_add)(struct gh_store *s,
+	    const struct gh_audit_entry *e);
+	enum gh_err (*audit_list)(struct gh_store *s, gh_id before_id,
+	    int64_t limit, gh_id user_id, const char *event,
+	    gh_store_audit_fn fn, void *ctx);
 };
 
 /* Every backend's handle starts with this. */
@@ -139,5 +271,137 @@ enum gh_err gh_store_post_delete(struct gh_store *s, gh_id id);
 /* Posts with id > after_id in id order, at most limit. */
 enum gh_err gh_store_post_list(struct gh_store *s, gh_id after_id,
     int64_t limit, gh_store_post_fn fn, void *ctx);
+
+/* ---- sessions and refresh tokens ---------------------------------------- */
+
+/*
+ * The per-request principal check, one query: the user with id uid into
+ * *u and, when sid != 0, whether session sid belongs to uid and is not
+ * revoked.  GH_ERR_NOTFOUND when the user does not exist.
+ */
+enum gh_err gh_store_auth_load(struct gh_store *s, gh_id uid, gh_id sid,
+    struct gh_arena *a, struct gh_user *u, bool *session_live);
+
+/* Start a session for user_id with its first refresh token (hash),
+ * expiring at expires_at (usec).  *sid receives the session id. */
+enum gh_err gh_store_session_create(struct gh_store *s, gh_id user_id,
+    const unsigned char *refresh_hash, int64_t now, int64_t expires_at,
+    const char *user_agent, const char *ip, gh_id *sid);
+
+/*
+ * Present a refresh token (old_hash) at now, atomically.  Valid: it is
+ * spent, new_hash is stored as its successor expiring at expires_at, the
+ * session's last_used_at/expires_at move, *res = ROTATED.  Spent less
+ * than grace_usec ago: successor stored, *res = GRACE.  Spent earlier:
+ * the session is revoked, *res = REUSED.  Otherwise *res = INVALID.
+ * On ROTATED/GRACE (and REUSED, for the audit) *u and *sid are filled.
+ */
+enum gh_err gh_store_refresh_rotate(struct gh_store *s,
+    const unsigned char *old_hash, const unsigned char *new_hash, int64_t now,
+    int64_t expires_at, int64_t grace_usec, struct gh_arena *a,
+    struct gh_user *u, gh_id *sid, enum gh_refresh_result *res);
+
+/* Revoke session sid (of user_id, or of anyone when user_id is 0).
+ * GH_ERR_NOTFOUND when there is no such live session. */
+enum gh_err gh_store_session_revoke(struct gh_store *s, gh_id sid,
+    gh_id user_id, int64_t now);
+
+/* The session (and its user) a refresh token belongs to, spent or not. */
+enum gh_err gh_store_session_of_refresh(struct gh_store *s,
+    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
+
+/* The live (not revoked, not expired) sessions of user_id, by id. */
+enum gh_err gh_store_session_list(struct gh_store *s, gh_id user_id,
+    int64_t now, gh_store_session_fn fn, void *ctx);
+
+/* Set a new password hash, bump the token version and revoke every
+ * session of the user, atomically. */
+enum gh_err gh_store_user_set_password(struct gh_store *s, gh_id id,
+    const char *new_hash, int64_t now);
+
+/* ---- API keys ----------------------------------------------------------- */
+
+/* Store a key; GH_ERR_CONFLICT if the prefix exists (retry with another). */
+enum gh_err gh_store_apikey_create(struct gh_store *s, gh_id user_id,
+    const char *name, const char *prefix, const unsigned char *hash,
+    int64_t now, int64_t expires_at, struct gh_arena *a,
+    struct gh_apikey *out);
+
+/* The key with this prefix if it is not revoked (expiry is the caller's
+ * check); GH_ERR_NOTFOUND otherwise. */
+enum gh_err gh_store_apikey_by_prefix(struct gh_store *s, const char *prefix,
+    struct gh_arena *a, struct gh_apikey *out);
+
+/* Record a use (last_used_at = now). */
+enum gh_err gh_store_apikey_touch(struct gh_store *s, gh_id id, int64_t now);
+
+/* The user's keys that are neither revoked nor expired at now, by id. */
+enum gh_err gh_store_apikey_list(struct gh_store *s, gh_id user_id,
+    int64_t now, gh_store_apikey_fn fn, void *ctx);
+
+/* Revoke key id of user_id; GH_ERR_NOTFOUND if not theirs or revoked. */
+enum gh_err gh_store_apikey_revoke(struct gh_store *s, gh_id id,
+    gh_id user_id, int64_t now);
+
+/* ---- failed-login counters (kind "user" or "addr") ---------------------- */
+
+/* GH_ERR_NOTFOUND when there is no counter. */
+enum gh_err gh_store_login_counter_get(struct gh_store *s, const char *kind,
+    const char *key, struct gh_login_counter *out);
+
+/* Count one failure at now (unix seconds); a counter whose first failure
+ * is older than window seconds restarts at 1.  *out is the new state. */
+enum gh_err gh_store_login_failure_add(struct gh_store *s, const char *kind,
+    const char *key, int64_t now, int64_t window,
+    struct gh_login_counter *out);
+
+enum gh_err gh_store_login_counter_clear(struct gh_store *s,
+    const char *kind, const char *key);
+
+/* ---- todos: every call is scoped to the owner --------------------------- */
+
+enum gh_err gh_store_todo_create(struct gh_store *s, gh_id user_id,
+    const char *title, bool completed, int64_t now, struct gh_arena *a,
+    struct gh_todo *out);
+
+/* GH_ERR_NOTFOUND also when the todo belongs to someone else. */
+enum gh_err gh_store_todo_get(struct gh_store *s, gh_id id, gh_id user_id,
+    struct gh_arena *a, struct gh_todo *out);
+
+/* title NULL keeps it; completed < 0 keeps it, else 0/1. */
+enum gh_err gh_store_todo_update(struct gh_store *s, gh_id id, gh_id user_id,
+    const char *title, int completed, struct gh_arena *a,
+    struct gh_todo *out);
+
+enum gh_err gh_store_todo_delete(struct gh_store *s, gh_id id,
+    gh_id user_id);
+
+/* The user's todos with id > after_id, by id, at most limit (< 0: all). */
+enum gh_err gh_store_todo_list(struct gh_store *s, gh_id user_id,
+    gh_id after_id, int64_t limit, gh_store_todo_fn fn, void *ctx);
+
+/* ---- administration and audit ------------------------------------------ */
+
+/*
+ * Change a user's role and/or active flag (NULL keeps).  A role change
+ * keeps is_admin equal to role == admin.  GH_ERR_NOTFOUND for an unknown
+ * id; GH_ERR_CONFLICT when no active admin would remain.  Atomic.
+ */
+enum gh_err gh_store_user_admin_update(struct gh_store *s, gh_id id,
+    const enum gh_role *role, const bool *is_active, struct gh_arena *a,
+    struct gh_user *out);
+
+/* Delete a user and (by cascade) their posts, todos, keys and sessions.
+ * GH_ERR_NOTFOUND; GH_ERR_CONFLICT when it is the last active admin. */
+enum gh_err gh_store_user_delete(struct gh_store *s, gh_id id);
+
+enum gh_err gh_store_audit_add(struct gh_store *s,
+    const struct gh_audit_entry *e);
+
+/* Entries newest first with id < before_id (0: from the newest), at most
+ * limit, optionally only of user_id (0: any) and event (NULL: any). */
+enum gh_err gh_store_audit_list(struct gh_store *s, gh_id before_id,
+    int64_t limit, gh_id user_id, const char *event, gh_store_audit_fn fn,
+    void *ctx);
 
 #endif /* GH_STORE_H */

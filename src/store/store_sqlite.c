@@ -23,6 +23,7 @@
 #include "log.h"
 #include "store/schema.h"
 #include "store/store_sqlite.h"
+#include "store/store_sqlite_int.h"
 #include "util/timefmt.h"
 #include "util/banned.h"
 
@@ -48,9 +49,7 @@ enum stmt_id {
 	S_COUNT
 };
 
-#define USER_COLS                                                              \
-	"id, username, email, hashed_password, role, is_active, created_at, "  \
-	"token_version"
+#define USER_COLS GH_SQLITE_USER_COLS
 #define POST_COLS "id, title, content, user_id, date_posted"
 
 static const char *const sql_text[S_COUNT] = {
@@ -83,39 +82,19 @@ static const char *const sql_text[S_COUNT] = {
                     "ORDER BY id LIMIT ?2",
 };
 
-struct conn {
-	sqlite3 *db;
-	sqlite3_stmt *st[S_COUNT];
-	struct sqlite_store *owner;
-	struct conn *prev, *next;
-};
-
-struct sqlite_store {
-	struct gh_store base;
-	char *path;
-	pthread_key_t key;
-	pthread_mutex_t mu; /* guards conns */
-	struct conn *conns;
-	/* One writer at a time inside this process: SQLite allows one
-	 * anyway, and its busy handler waits by sleeping (up to 100 ms a
-	 * step), which made write latency spiky under load.  The busy
-	 * timeout still covers other processes sharing the file. */
-	pthread_mutex_t write_mu;
-};
-
 static void
-conn_free(struct conn *c)
+conn_free(struct gh_sqlite_conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < S_COUNT; i++)
+	for (i = 0; i < GH_SQLITE_MAX_STMTS; i++)
 		sqlite3_finalize(c->st[i]);
 	sqlite3_close(c->db);
 	free(c);
 }
 
 static void
-conn_unlink(struct sqlite_store *s, struct conn *c)
+conn_unlink(struct sqlite_store *s, struct gh_sqlite_conn *c)
 {
 	pthread_mutex_lock(&s->mu);
 	if (c->prev != NULL)
@@ -131,19 +110,19 @@ conn_unlink(struct sqlite_store *s, struct conn *c)
 static void
 conn_destroy(void *p)
 {
-	struct conn *c = p;
+	struct gh_sqlite_conn *c = p;
 
 	conn_unlink(c->owner, c);
 	conn_free(c);
 }
 
 static enum gh_err
-conn_open(struct sqlite_store *s, struct conn **out)
+conn_open(struct sqlite_store *s, struct gh_sqlite_conn **out)
 {
 	static const char *const pragmas =
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
 	    "PRAGMA temp_store=MEMORY;";
-	struct conn *c = gh_xcalloc(1, sizeof(*c));
+	struct gh_sqlite_conn *c = gh_xcalloc(1, sizeof(*c));
 	int rc;
 
 	*out = NULL;
@@ -174,41 +153,46 @@ conn_open(struct sqlite_store *s, struct conn **out)
 	return GH_OK;
 }
 
-/* This thread's connection, opened on first use. */
-static struct conn *
-conn_get(struct gh_store *gs)
+struct gh_sqlite_conn *
+gh_sqlite_conn(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
-	struct conn *c = pthread_getspecific(s->key);
+	struct gh_sqlite_conn *c = pthread_getspecific(s->key);
 
 	if (c == NULL && conn_open(s, &c) == GH_OK)
 		pthread_setspecific(s->key, c);
 	return c;
 }
 
-/* The prepared statement id of c, reset and unbound; NULL on error. */
-static sqlite3_stmt *
-stmt(struct conn *c, enum stmt_id id)
+sqlite3_stmt *
+gh_sqlite_stmt(struct gh_sqlite_conn *c, int slot, const char *sql)
 {
-	sqlite3_stmt *st = c->st[id];
+	sqlite3_stmt *st = c->st[slot];
 
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(c->db, sql_text[id], -1,
-		        SQLITE_PREPARE_PERSISTENT, &c->st[id],
+		if (sqlite3_prepare_v3(c->db, sql, -1,
+		        SQLITE_PREPARE_PERSISTENT, &c->st[slot],
 		        NULL) != SQLITE_OK) {
 			gh_log_error_f(
-			    "prepare %d: %s", (int)id, sqlite3_errmsg(c->db));
+			    "prepare %d: %s", slot, sqlite3_errmsg(c->db));
 			return NULL;
 		}
-		return c->st[id];
+		return c->st[slot];
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
 }
 
-static enum gh_err
-db_err(struct conn *c, int rc, const char *what)
+/* This file's statement id, reset and unbound; NULL on error. */
+static sqlite3_stmt *
+stmt(struct gh_sqlite_conn *c, enum stmt_id id)
+{
+	return gh_sqlite_stmt(c, GH_SQLITE_SLOT_CORE + (int)id, sql_text[id]);
+}
+
+enum gh_err
+gh_sqlite_err(struct gh_sqlite_conn *c, int rc, const char *what)
 {
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return GH_ERR_CONFLICT;
@@ -218,7 +202,7 @@ db_err(struct conn *c, int rc, const char *what)
 
 /* Run a statement that returns no rows. */
 static enum gh_err
-exec_stmt(struct conn *c, enum stmt_id id)
+exec_stmt(struct gh_sqlite_conn *c, enum stmt_id id)
 {
 	sqlite3_stmt *st = stmt(c, id);
 	int rc;
@@ -227,11 +211,11 @@ exec_stmt(struct conn *c, enum stmt_id id)
 		return GH_ERR_DB;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GH_OK : db_err(c, rc, sql_text[id]);
+	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, sql_text[id]);
 }
 
-static const char *
-col_dup(sqlite3_stmt *st, int i, struct gh_arena *a)
+const char *
+gh_sqlite_col_str(sqlite3_stmt *st, int i, struct gh_arena *a)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	int n = sqlite3_column_bytes(st, i);
@@ -243,8 +227,8 @@ col_dup(sqlite3_stmt *st, int i, struct gh_arena *a)
 	return p != NULL ? p : "";
 }
 
-static int64_t
-col_time(sqlite3_stmt *st, int i)
+int64_t
+gh_sqlite_col_time(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	int64_t usec = 0;
@@ -254,19 +238,19 @@ col_time(sqlite3_stmt *st, int i)
 	return usec;
 }
 
-static void
-row_user(sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u)
+void
+gh_sqlite_row_user(sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u)
 {
 	const unsigned char *role = sqlite3_column_text(st, 4);
 
 	u->id = sqlite3_column_int64(st, 0);
-	u->username = col_dup(st, 1, a);
-	u->email = col_dup(st, 2, a);
-	u->password_hash = col_dup(st, 3, a);
+	u->username = gh_sqlite_col_str(st, 1, a);
+	u->email = gh_sqlite_col_str(st, 2, a);
+	u->password_hash = gh_sqlite_col_str(st, 3, a);
 	if (role == NULL || !gh_role_parse((const char *)role, &u->role))
 		u->role = GH_ROLE_USER;
 	u->is_active = sqlite3_column_int(st, 5) != 0;
-	u->created_at = col_time(st, 6);
+	u->created_at = gh_sqlite_col_time(st, 6);
 	u->token_version = sqlite3_column_int64(st, 7);
 }
 
@@ -274,35 +258,35 @@ static void
 row_post(sqlite3_stmt *st, struct gh_arena *a, struct gh_post *p)
 {
 	p->id = sqlite3_column_int64(st, 0);
-	p->title = col_dup(st, 1, a);
-	p->content = col_dup(st, 2, a);
+	p->title = gh_sqlite_col_str(st, 1, a);
+	p->content = gh_sqlite_col_str(st, 2, a);
 	p->user_id = sqlite3_column_int64(st, 3);
-	p->date_posted = col_time(st, 4);
+	p->date_posted = gh_sqlite_col_time(st, 4);
 }
 
 /* Step a statement expected to yield at most one user row. */
 static enum gh_err
-one_user(
-    struct conn *c, sqlite3_stmt *st, struct gh_arena *a, struct gh_user *out)
+one_user(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
+    struct gh_user *out)
 {
 	int rc = sqlite3_step(st);
 	enum gh_err r;
 
 	if (rc == SQLITE_ROW) {
-		row_user(st, a, out);
+		gh_sqlite_row_user(st, a, out);
 		r = GH_OK;
 	} else if (rc == SQLITE_DONE) {
 		r = GH_ERR_NOTFOUND;
 	} else {
-		r = db_err(c, rc, "user select");
+		r = gh_sqlite_err(c, rc, "user select");
 	}
 	sqlite3_reset(st);
 	return r;
 }
 
 static enum gh_err
-one_post(
-    struct conn *c, sqlite3_stmt *st, struct gh_arena *a, struct gh_post *out)
+one_post(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
+    struct gh_post *out)
 {
 	int rc = sqlite3_step(st);
 	enum gh_err r;
@@ -313,7 +297,7 @@ one_post(
 	} else if (rc == SQLITE_DONE) {
 		r = GH_ERR_NOTFOUND;
 	} else {
-		r = db_err(c, rc, "post statement");
+		r = gh_sqlite_err(c, rc, "post statement");
 	}
 	sqlite3_reset(st);
 	return r;
@@ -322,7 +306,7 @@ one_post(
 static enum gh_err
 s_ping(struct gh_store *gs)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -330,14 +314,14 @@ s_ping(struct gh_store *gs)
 		return GH_ERR_DB;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? GH_OK : db_err(c, rc, "ping");
+	return rc == SQLITE_ROW ? GH_OK : gh_sqlite_err(c, rc, "ping");
 }
 
 static enum gh_err
 s_user_get(
     struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_user *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
 	if (c == NULL || (st = stmt(c, S_USER_GET)) == NULL)
@@ -350,7 +334,7 @@ static enum gh_err
 s_user_get_by_name(struct gh_store *gs, const char *username,
     struct gh_arena *a, struct gh_user *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
 	if (c == NULL || (st = stmt(c, S_USER_BY_NAME)) == NULL)
@@ -363,7 +347,7 @@ static enum gh_err
 s_user_create(struct gh_store *gs, const char *username, const char *email,
     const char *hash, int64_t now, struct gh_arena *a, struct gh_user *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	char ts[GH_TIME_BUFSZ];
 	enum gh_err r;
@@ -385,7 +369,7 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 		r = GH_ERR_CONFLICT;
 		goto out_rollback;
 	} else if (rc != SQLITE_DONE) {
-		r = db_err(c, rc, "user taken");
+		r = gh_sqlite_err(c, rc, "user taken");
 		goto out_rollback;
 	}
 	if ((st = stmt(c, S_USER_ANY)) == NULL)
@@ -393,7 +377,7 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		r = db_err(c, rc, "user any");
+		r = gh_sqlite_err(c, rc, "user any");
 		goto out_rollback;
 	}
 	first = rc == SQLITE_DONE;
@@ -420,7 +404,7 @@ static enum gh_err
 s_user_rehash(
     struct gh_store *gs, gh_id id, const char *old_hash, const char *new_hash)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -431,14 +415,14 @@ s_user_rehash(
 	sqlite3_bind_text(st, 3, new_hash, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GH_OK : db_err(c, rc, "user rehash");
+	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, "user rehash");
 }
 
 static enum gh_err
 s_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_user_fn fn, void *ctx)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	struct gh_user u;
 	sqlite3_stmt *st;
 	enum gh_err r = GH_OK;
@@ -449,12 +433,12 @@ s_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_user(st, NULL, &u);
+		gh_sqlite_row_user(st, NULL, &u);
 		if ((r = fn(ctx, &u)) != GH_OK)
 			break;
 	}
 	if (r == GH_OK && rc != SQLITE_DONE)
-		r = db_err(c, rc, "user list");
+		r = gh_sqlite_err(c, rc, "user list");
 	sqlite3_reset(st);
 	return r;
 }
@@ -463,7 +447,7 @@ static enum gh_err
 s_post_create(struct gh_store *gs, gh_id user_id, const char *title,
     const char *content, int64_t now, struct gh_arena *a, struct gh_post *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	char ts[GH_TIME_BUFSZ];
 	enum gh_err r;
@@ -484,7 +468,7 @@ static enum gh_err
 s_post_get(
     struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_post *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
 	if (c == NULL || (st = stmt(c, S_POST_GET)) == NULL)
@@ -497,7 +481,7 @@ static enum gh_err
 s_post_update(struct gh_store *gs, gh_id id, const char *title,
     const char *content, struct gh_arena *a, struct gh_post *out)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
 	if (c == NULL || (st = stmt(c, S_POST_UPDATE)) == NULL)
@@ -513,7 +497,7 @@ s_post_update(struct gh_store *gs, gh_id id, const char *title,
 static enum gh_err
 s_post_delete(struct gh_store *gs, gh_id id)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -523,7 +507,7 @@ s_post_delete(struct gh_store *gs, gh_id id)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_err(c, rc, "post delete");
+		return gh_sqlite_err(c, rc, "post delete");
 	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
 }
 
@@ -531,7 +515,7 @@ static enum gh_err
 s_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_post_fn fn, void *ctx)
 {
-	struct conn *c = conn_get(gs);
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	struct gh_post p;
 	sqlite3_stmt *st;
 	enum gh_err r = GH_OK;
@@ -547,13 +531,13 @@ s_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
 			break;
 	}
 	if (r == GH_OK && rc != SQLITE_DONE)
-		r = db_err(c, rc, "post list");
+		r = gh_sqlite_err(c, rc, "post list");
 	sqlite3_reset(st);
 	return r;
 }
 
 static enum gh_err
-migrate(struct conn *c)
+migrate(struct gh_sqlite_conn *c)
 {
 	sqlite3_stmt *st = NULL;
 	char *msg = NULL, pragma[64];
@@ -607,7 +591,7 @@ static void
 s_close(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
-	struct conn *c, *next;
+	struct gh_sqlite_conn *c, *next;
 
 	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
@@ -621,49 +605,53 @@ s_close(struct gh_store *gs)
 	free(s);
 }
 
+void
+gh_sqlite_write_lock(struct gh_store *gs)
+{
+	pthread_mutex_lock(&((struct sqlite_store *)gs)->write_mu);
+}
+
+void
+gh_sqlite_write_unlock(struct gh_store *gs)
+{
+	pthread_mutex_unlock(&((struct sqlite_store *)gs)->write_mu);
+}
+
 /* The write operations, each under write_mu. */
-#define LOCKED(call)                                                           \
-	do {                                                                   \
-		struct sqlite_store *ls = (struct sqlite_store *)gs;           \
-		enum gh_err lr;                                                \
-		pthread_mutex_lock(&ls->write_mu);                             \
-		lr = call;                                                     \
-		pthread_mutex_unlock(&ls->write_mu);                           \
-		return lr;                                                     \
-	} while (0)
 
 static enum gh_err
 w_user_create(struct gh_store *gs, const char *username, const char *email,
     const char *hash, int64_t now, struct gh_arena *a, struct gh_user *out)
 {
-	LOCKED(s_user_create(gs, username, email, hash, now, a, out));
+	GH_SQLITE_LOCKED(s_user_create(gs, username, email, hash, now, a, out));
 }
 
 static enum gh_err
 w_user_rehash(
     struct gh_store *gs, gh_id id, const char *old_hash, const char *new_hash)
 {
-	LOCKED(s_user_rehash(gs, id, old_hash, new_hash));
+	GH_SQLITE_LOCKED(s_user_rehash(gs, id, old_hash, new_hash));
 }
 
 static enum gh_err
 w_post_create(struct gh_store *gs, gh_id user_id, const char *title,
     const char *content, int64_t now, struct gh_arena *a, struct gh_post *out)
 {
-	LOCKED(s_post_create(gs, user_id, title, content, now, a, out));
+	GH_SQLITE_LOCKED(
+	    s_post_create(gs, user_id, title, content, now, a, out));
 }
 
 static enum gh_err
 w_post_update(struct gh_store *gs, gh_id id, const char *title,
     const char *content, struct gh_arena *a, struct gh_post *out)
 {
-	LOCKED(s_post_update(gs, id, title, content, a, out));
+	GH_SQLITE_LOCKED(s_post_update(gs, id, title, content, a, out));
 }
 
 static enum gh_err
 w_post_delete(struct gh_store *gs, gh_id id)
 {
-	LOCKED(s_post_delete(gs, id));
+	GH_SQLITE_LOCKED(s_post_delete(gs, id));
 }
 
 static const struct gh_store_ops sqlite_ops = {
@@ -679,13 +667,37 @@ static const struct gh_store_ops sqlite_ops = {
     .post_update = w_post_update,
     .post_delete = w_post_delete,
     .post_list = s_post_list,
+    .auth_load = gh_sqlite_auth_load,
+    .session_create = gh_sqlite_session_create,
+    .refresh_rotate = gh_sqlite_refresh_rotate,
+    .session_revoke = gh_sqlite_session_revoke,
+    .session_of_refresh = gh_sqlite_session_of_refresh,
+    .session_list = gh_sqlite_session_list,
+    .user_set_password = gh_sqlite_user_set_password,
+    .apikey_create = gh_sqlite_apikey_create,
+    .apikey_by_prefix = gh_sqlite_apikey_by_prefix,
+    .apikey_touch = gh_sqlite_apikey_touch,
+    .apikey_list = gh_sqlite_apikey_list,
+    .apikey_revoke = gh_sqlite_apikey_revoke,
+    .login_counter_get = gh_sqlite_login_counter_get,
+    .login_failure_add = gh_sqlite_login_failure_add,
+    .login_counter_clear = gh_sqlite_login_counter_clear,
+    .todo_create = gh_sqlite_todo_create,
+    .todo_get = gh_sqlite_todo_get,
+    .todo_update = gh_sqlite_todo_update,
+    .todo_delete = gh_sqlite_todo_delete,
+    .todo_list = gh_sqlite_todo_list,
+    .user_admin_update = gh_sqlite_user_admin_update,
+    .user_delete = gh_sqlite_user_delete,
+    .audit_add = gh_sqlite_audit_add,
+    .audit_list = gh_sqlite_audit_list,
 };
 
 enum gh_err
 gh_store_sqlite_open(const char *path, struct gh_store **out)
 {
 	struct sqlite_store *s = gh_xcalloc(1, sizeof(*s));
-	struct conn *c;
+	struct gh_sqlite_conn *c;
 	char *msg = NULL;
 	enum gh_err r;
 
@@ -705,7 +717,7 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 		free(s);
 		return GH_ERR_INTERNAL;
 	}
-	if ((c = conn_get(&s->base)) == NULL) {
+	if ((c = gh_sqlite_conn(&s->base)) == NULL) {
 		r = GH_ERR_DB;
 		goto out;
 	}

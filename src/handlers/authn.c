@@ -1,0 +1,213 @@
+/*
+ * authn.c - who is calling: bearer access tokens and API keys, and the
+ * client's address.
+ *
+ * gh_authn_request is the server's authenticate hook; it runs before any
+ * guarded handler.  A bearer token must verify (jwt.c), be an access
+ * token, and name a user who still exists under the same name, with the
+ * same token version, active, and whose session ("sid") is not revoked:
+ * one indexed query (gh_store_auth_load).  An API key is looked up by its
+ * prefix and its secret's SHA-256 compared in constant time.
+ * Authorization then uses the user's current role, never a claim.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "handlers/app.h"
+#include "http/resp.h"
+#include "http/router.h"
+#include "log.h"
+#include "util/timefmt.h"
+#include "util/banned.h"
+
+#define KEY_TOUCH_USEC (60 * 1000000LL) /* last_used_at resolution */
+
+static enum gh_err
+reject(struct gh_req *req)
+{
+	return gh_resp_unauth(req, "Could not validate credentials", true);
+}
+
+static enum gh_err
+accept_user(struct gh_req *req, struct gh_user *u)
+{
+	req->authenticated = true;
+	req->actor.uid = u->id;
+	req->actor.role = u->role; /* the current role, never the token's */
+	req->principal = u;
+	return GH_OK;
+}
+
+/* Split "gh_<prefix>_<secret>"; false when malformed. */
+static bool
+key_parse(const char *key, char *prefix, size_t prefsz, const char **secret)
+{
+	const char *p, *us;
+	size_t n;
+
+	if (strncmp(key, "gh_", 3) != 0)
+		return false;
+	p = key + 3;
+	if ((us = strchr(p, '_')) == NULL)
+		return false;
+	n = (size_t)(us - p);
+	if (n != GH_APIKEY_PREFIX_LEN || n >= prefsz ||
+	    strspn(p, "0123456789abcdef") < n)
+		return false;
+	memcpy(prefix, p, n);
+	prefix[n] = '\0';
+	*secret = us + 1;
+	return strlen(*secret) == GH_APIKEY_SECRET_LEN;
+}
+
+static enum gh_err
+authn_key(struct gh_req *req, const char *key)
+{
+	struct gh_app *app = req->app;
+	unsigned char h[GH_TOKEN_HASH_LEN];
+	char prefix[GH_APIKEY_PREFIX_LEN + 1];
+	const char *secret;
+	struct gh_apikey k;
+	struct gh_user *u;
+	int64_t now = gh_time_now_usec();
+	bool live;
+	enum gh_err r;
+
+	memset(&k, 0, sizeof(k));
+	if (!key_parse(key, prefix, sizeof(prefix), &secret))
+		return reject(req);
+	r = gh_store_apikey_by_prefix(app->store, prefix, req->arena, &k);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	crypto_hash_sha256(h, (const unsigned char *)secret, strlen(secret));
+	/* compare even for an unknown prefix, so both cost the same */
+	if (sodium_memcmp(h, k.secret_hash, sizeof(h)) != 0 || r != GH_OK ||
+	    (k.expires_at != 0 && k.expires_at <= now))
+		return reject(req);
+	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	r = gh_store_auth_load(app->store, k.user_id, 0, req->arena, u, &live);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	if (r != GH_OK || !u->is_active)
+		return reject(req);
+	if (req->route != NULL && (req->route->flags & GH_ROUTE_NO_APIKEY))
+		return gh_resp_err(req, GH_ERR_DENIED,
+		    "API keys cannot be used for this action");
+	if (now - k.last_used_at > KEY_TOUCH_USEC)
+		gh_store_apikey_touch(app->store, k.id, now);
+	req->via_apikey = true;
+	return accept_user(req, u);
+}
+
+enum gh_err
+gh_authn_request(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	const char *h = gh_req_header(req, "Authorization");
+	const char *key = gh_req_header(req, "X-API-Key"), *tok, *why = NULL;
+	struct gh_jwt_claims c;
+	struct gh_user *u;
+	bool live = false;
+	enum gh_err r;
+
+	if (h != NULL && key != NULL)
+		return gh_resp_err(req, GH_ERR_INVALID,
+		    "Use either a bearer token or an API key, not both");
+	if (key != NULL)
+		return authn_key(req, key);
+	/* "<scheme> <token>": FastAPI splits at the first space, and a bare
+	 * "Bearer" is a (bad) empty token, not a missing one */
+	if (h == NULL || strncasecmp(h, "bearer", 6) != 0 ||
+	    (h[6] != ' ' && h[6] != '\0'))
+		return gh_resp_unauth(req, "Not authenticated", false);
+	tok = h[6] == ' ' ? h + 7 : h + 6;
+	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
+	        gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
+	    !c.has_type || strcmp(c.type, "access") != 0 || !c.has_uid ||
+	    !c.has_sub || !c.has_ver || !c.has_sid) {
+		gh_log_debug_f("token rejected: %s", why ? why : "claims");
+		goto out_reject;
+	}
+	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	r = gh_store_auth_load(app->store, c.uid, c.sid, req->arena, u, &live);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	/* the user must still exist under the same name, with the same
+	 * token version, be active, and the session must be live */
+	if (r != GH_OK || strcmp(u->username, c.sub) != 0 ||
+	    u->token_version != c.ver || !u->is_active || !live)
+		goto out_reject;
+	req->sid = c.sid;
+	sodium_memzero(&c, sizeof(c));
+	return accept_user(req, u);
+out_reject:
+	sodium_memzero(&c, sizeof(c));
+	return reject(req);
+}
+
+/* Is addr one of the comma-separated TRUSTED_PROXIES? */
+static bool
+trusted(const char *list, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *p = list, *e;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ", ");
+		if ((size_t)(e - p) == n && n > 0 && memcmp(p, addr, n) == 0)
+			return true;
+		p = e;
+	}
+	return false;
+}
+
+const char *
+gh_h_ip(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	const char *xff, *end, *start;
+	char cand[64];
+	unsigned char tmp[16];
+	size_t n;
+
+	if (req->ip_resolved)
+		return req->ip;
+	req->ip_resolved = true;
+	if (app->cfg->trusted_proxies == NULL ||
+	    app->cfg->trusted_proxies[0] == '\0' ||
+	    !trusted(app->cfg->trusted_proxies, req->ip) ||
+	    (xff = gh_req_header(req, "X-Forwarded-For")) == NULL)
+		return req->ip;
+	/* walk from the right: the first address no trusted proxy added
+	 * is the client */
+	end = xff + strlen(xff);
+	while (end > xff) {
+		start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		while (start < end && *start == ' ')
+			start++;
+		n = (size_t)(end - start);
+		while (n > 0 && start[n - 1] == ' ')
+			n--;
+		if (n == 0 || n >= sizeof(cand))
+			break;
+		memcpy(cand, start, n);
+		cand[n] = '\0';
+		if (inet_pton(AF_INET, cand, tmp) != 1 &&
+		    inet_pton(AF_INET6, cand, tmp) != 1)
+			break; /* not an address: stop believing the header */
+		memcpy(req->ip, cand, n + 1);
+		if (!trusted(app->cfg->trusted_proxies, cand))
+			break;
+		end = start > xff ? start - 1 : xff;
+	}
+	return req->ip;
+}

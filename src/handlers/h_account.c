@@ -1,0 +1,392 @@
+/*
+ * h_account.c - the caller's own account: sessions, password, API keys.
+ *
+ * Every route here refuses API-key authentication (GH_ROUTE_NO_APIKEY in
+ * routes.c): a leaked key must not be able to mint more keys, end the
+ * owner's logins or take the account over.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "handlers/app.h"
+#include "http/resp.h"
+#include "log.h"
+#include "util/jsonw.h"
+#include "util/timefmt.h"
+#include "util/utf8.h"
+#include "util/banned.h"
+
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 128
+#define KEY_NAME_MAX 100
+#define KEY_DAYS_MAX 3650
+
+static void
+put_time(struct gh_jsonw *w, int64_t usec)
+{
+	char ts[GH_TIME_BUFSZ];
+
+	if (usec == 0) {
+		gh_jsonw_lit(w, "null");
+		return;
+	}
+	gh_time_rfc3339(usec, ts);
+	gh_jsonw_str(w, ts);
+}
+
+struct list_ctx {
+	struct gh_jsonw w;
+	gh_id current;
+	bool first;
+};
+
+static enum gh_err
+session_row(void *ctx, const struct gh_session *s)
+{
+	struct list_ctx *l = ctx;
+
+	gh_jsonw_lit(&l->w, l->first ? "{\"id\":" : ",{\"id\":");
+	l->first = false;
+	gh_jsonw_int(&l->w, s->id);
+	gh_jsonw_lit(&l->w, ",\"created_at\":");
+	put_time(&l->w, s->created_at);
+	gh_jsonw_lit(&l->w, ",\"last_used_at\":");
+	put_time(&l->w, s->last_used_at);
+	gh_jsonw_lit(&l->w, ",\"user_agent\":");
+	gh_jsonw_str(&l->w, s->user_agent);
+	gh_jsonw_lit(&l->w, ",\"ip\":");
+	gh_jsonw_str(&l->w, s->ip);
+	gh_jsonw_lit(&l->w, ",\"current\":");
+	gh_jsonw_bool(&l->w, s->id == l->current);
+	gh_jsonw_lit(&l->w, "}");
+	return GH_OK;
+}
+
+enum gh_err
+h_account_sessions(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	struct list_ctx l = {{0}, req->sid, true};
+	enum gh_err r;
+
+	gh_jsonw_lit(&l.w, "[");
+	r = gh_store_session_list(
+	    app->store, req->actor.uid, gh_time_now_usec(), session_row, &l);
+	if (r != GH_OK) {
+		gh_jsonw_release(&l.w);
+		return gh_resp_err(req, r, NULL);
+	}
+	gh_jsonw_lit(&l.w, "]");
+	return gh_resp_jsonw(req, 200, &l.w);
+}
+
+enum gh_err
+h_account_session_delete(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	json_t *errs = gh_verr_new();
+	enum gh_err r;
+	gh_id id = 0;
+
+	r = gh_h_path_id(req, 0, "session_id", errs, &id);
+	if (r == GH_ERR_INVALID)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	if (r == GH_OK)
+		r = gh_store_session_revoke(
+		    app->store, id, req->actor.uid, gh_time_now_usec());
+	else
+		r = GH_ERR_NOTFOUND;
+	if (r != GH_OK)
+		return gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? "Session not found" : NULL);
+	gh_audit(req, "session.revoke", true, req->actor.uid, NULL, 0, NULL);
+	return gh_resp_empty(req, 204);
+}
+
+/* Password change: verify the current password and hash the new one on
+ * the hashing pool, then swap them and end every session. */
+struct pw_change {
+	struct gh_req *req;
+	const struct gh_password_params *params;
+	const char *hash;
+	char *current, *next;
+	size_t current_len, next_len;
+	enum gh_err verified, hashed;
+	char out[GH_PASSWORD_HASH_BUFSZ];
+};
+
+static void
+change_run(void *arg)
+{
+	struct pw_change *p = arg;
+
+	p->verified = gh_password_verify(p->hash, p->current, p->current_len);
+	if (p->verified == GH_OK)
+		p->hashed =
+		    gh_password_hash(p->params, p->next, p->next_len, p->out);
+}
+
+static void
+change_done(void *arg)
+{
+	struct pw_change *p = arg;
+
+	gh_req_resume(p->req);
+}
+
+static enum gh_err
+change_finish(struct gh_req *req, struct pw_change *p)
+{
+	struct gh_app *app = req->app;
+	enum gh_err r;
+
+	if (p->verified == GH_ERR_BUSY)
+		return gh_resp_status(
+		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+	if (p->verified != GH_OK) {
+		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
+		    "wrong current password");
+		return gh_resp_err(req, GH_ERR_INVALID, "Incorrect password");
+	}
+	if (p->hashed != GH_OK)
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	r = gh_store_user_set_password(
+	    app->store, req->actor.uid, p->out, gh_time_now_usec());
+	sodium_memzero(p->out, sizeof(p->out));
+	if (r != GH_OK)
+		return gh_resp_err(req, r, NULL);
+	gh_audit(req, "password.change", true, req->actor.uid, NULL, 0,
+	    "every session ended");
+	return gh_resp_empty(req, 204);
+}
+
+enum gh_err
+h_account_password(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	struct pw_change *p = req->hstate;
+	const struct gh_user *u = req->principal;
+	const char *cur, *next;
+	json_t *body, *errs;
+	enum gh_err r;
+
+	if (req->resumed)
+		return change_finish(req, p);
+	if ((r = gh_h_json_body(req, &body)) != GH_OK)
+		return r;
+	errs = gh_verr_new();
+	gh_h_str_field(body, "current_password", true, 0, 0, errs, &cur);
+	gh_h_str_field(body, "new_password", true, PASSWORD_MIN, PASSWORD_MAX,
+	    errs, &next);
+	if (json_array_size(errs) > 0) {
+		r = gh_resp_422(req, errs);
+		goto out;
+	}
+	json_decref(errs);
+	if ((p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL ||
+	    (p->current = gh_arena_strndup(req->arena, cur, strlen(cur))) ==
+	        NULL ||
+	    (p->next = gh_arena_strndup(req->arena, next, strlen(next))) ==
+	        NULL ||
+	    (p->hash = gh_arena_strndup(req->arena, u->password_hash,
+	         strlen(u->password_hash))) == NULL) {
+		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		goto out;
+	}
+	p->req = req;
+	p->params = &app->pw;
+	p->current_len = strlen(cur);
+	p->next_len = strlen(next);
+	req->hstate = p;
+	gh_req_suspend(req);
+	if (gh_workq_submit(app->hashq, change_run, change_done, p) != GH_OK) {
+		p->verified = GH_ERR_BUSY;
+		gh_req_resume(req);
+	}
+	r = GH_OK;
+out:
+	/* jansson's copies of the passwords */
+	if (json_is_string(json_object_get(body, "current_password")))
+		sodium_memzero((void *)(uintptr_t)json_string_value(
+		                   json_object_get(body, "current_password")),
+		    json_string_length(
+		        json_object_get(body, "current_password")));
+	if (json_is_string(json_object_get(body, "new_password")))
+		sodium_memzero((void *)(uintptr_t)json_string_value(
+		                   json_object_get(body, "new_password")),
+		    json_string_length(json_object_get(body, "new_password")));
+	json_decref(body);
+	return r;
+}
+
+static void
+key_write(struct gh_jsonw *w, const struct gh_apikey *k, const char *key)
+{
+	gh_jsonw_lit(w, "{\"id\":");
+	gh_jsonw_int(w, k->id);
+	gh_jsonw_lit(w, ",\"name\":");
+	gh_jsonw_str(w, k->name);
+	gh_jsonw_lit(w, ",\"prefix\":");
+	gh_jsonw_str(w, k->prefix);
+	if (key != NULL) {
+		gh_jsonw_lit(w, ",\"key\":");
+		gh_jsonw_str(w, key);
+	}
+	gh_jsonw_lit(w, ",\"created_at\":");
+	put_time(w, k->created_at);
+	gh_jsonw_lit(w, ",\"expires_at\":");
+	put_time(w, k->expires_at);
+	gh_jsonw_lit(w, ",\"last_used_at\":");
+	put_time(w, k->last_used_at);
+	gh_jsonw_lit(w, "}");
+}
+
+/* "expires_in_days": absent, or an integer 1..3650 (pydantic's errors). */
+static bool
+days_field(json_t *body, json_t *errs, int64_t *days)
+{
+	json_t *v = json_object_get(body, "expires_in_days");
+	char msg[96];
+
+	*days = 0;
+	if (v == NULL)
+		return true;
+	if (json_is_null(v)) {
+		gh_verr_add(errs, "body", "expires_in_days", -1,
+		    "none is not an allowed value",
+		    "type_error.none.not_allowed", NULL);
+		return false;
+	}
+	if (!json_is_integer(v)) {
+		gh_verr_add(errs, "body", "expires_in_days", -1,
+		    "value is not a valid integer", "type_error.integer", NULL);
+		return false;
+	}
+	*days = json_integer_value(v);
+	if (*days < 1 || *days > KEY_DAYS_MAX) {
+		bool lo = *days < 1;
+
+		snprintf(msg, sizeof(msg),
+		    lo ? "ensure this value is greater than or equal to %d"
+		       : "ensure this value is less than or equal to %d",
+		    lo ? 1 : KEY_DAYS_MAX);
+		gh_verr_add(errs, "body", "expires_in_days", -1, msg,
+		    lo ? "value_error.number.not_ge"
+		       : "value_error.number.not_le",
+		    json_pack("{s:i}", "limit_value", lo ? 1 : KEY_DAYS_MAX));
+		return false;
+	}
+	return true;
+}
+
+enum gh_err
+h_apikeys_create(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	unsigned char raw[32], prefix_raw[GH_APIKEY_PREFIX_LEN / 2];
+	unsigned char hash[GH_TOKEN_HASH_LEN];
+	char secret[GH_APIKEY_SECRET_LEN + 1], prefix[GH_APIKEY_PREFIX_LEN + 1];
+	char key[GH_APIKEY_PREFIX_LEN + GH_APIKEY_SECRET_LEN + 8];
+	struct gh_jsonw w = {0};
+	struct gh_apikey k;
+	const char *name;
+	json_t *body, *errs;
+	int64_t days, now = gh_time_now_usec();
+	enum gh_err r = GH_ERR_CONFLICT;
+	int tries;
+
+	if ((r = gh_h_json_body(req, &body)) != GH_OK)
+		return r;
+	errs = gh_verr_new();
+	gh_h_str_field(body, "name", true, 1, KEY_NAME_MAX, errs, &name);
+	days_field(body, errs, &days);
+	if (json_array_size(errs) > 0) {
+		json_decref(body);
+		return gh_resp_422(req, errs);
+	}
+	json_decref(errs);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(secret, sizeof(secret), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	crypto_hash_sha256(hash, (const unsigned char *)secret, strlen(secret));
+	for (tries = 0, r = GH_ERR_CONFLICT; tries < 4 && r == GH_ERR_CONFLICT;
+	     tries++) {
+		randombytes_buf(prefix_raw, sizeof(prefix_raw));
+		sodium_bin2hex(
+		    prefix, sizeof(prefix), prefix_raw, sizeof(prefix_raw));
+		r = gh_store_apikey_create(app->store, req->actor.uid, name,
+		    prefix, hash, now,
+		    days ? now + days * 86400LL * 1000000 : 0, req->arena, &k);
+	}
+	if (r == GH_OK) {
+		snprintf(key, sizeof(key), "gh_%s_%s", prefix, secret);
+		key_write(&w, &k, key);
+		gh_audit(req, "apikey.create", true, req->actor.uid, NULL, 0,
+		    k.prefix);
+		r = gh_resp_jsonw(req, 201, &w);
+	} else {
+		r = gh_resp_err(
+		    req, r == GH_ERR_CONFLICT ? GH_ERR_DB : r, NULL);
+	}
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(key, sizeof(key));
+	json_decref(body);
+	return r;
+}
+
+static enum gh_err
+key_row(void *ctx, const struct gh_apikey *k)
+{
+	struct list_ctx *l = ctx;
+
+	if (!l->first)
+		gh_jsonw_lit(&l->w, ",");
+	l->first = false;
+	key_write(&l->w, k, NULL);
+	return GH_OK;
+}
+
+enum gh_err
+h_apikeys_list(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	struct list_ctx l = {{0}, 0, true};
+	enum gh_err r;
+
+	gh_jsonw_lit(&l.w, "[");
+	r = gh_store_apikey_list(
+	    app->store, req->actor.uid, gh_time_now_usec(), key_row, &l);
+	if (r != GH_OK) {
+		gh_jsonw_release(&l.w);
+		return gh_resp_err(req, r, NULL);
+	}
+	gh_jsonw_lit(&l.w, "]");
+	return gh_resp_jsonw(req, 200, &l.w);
+}
+
+enum gh_err
+h_apikeys_delete(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	json_t *errs = gh_verr_new();
+	enum gh_err r;
+	gh_id id = 0;
+
+	r = gh_h_path_id(req, 0, "key_id", errs, &id);
+	if (r == GH_ERR_INVALID)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	if (r == GH_OK)
+		r = gh_store_apikey_revoke(
+		    app->store, id, req->actor.uid, gh_time_now_usec());
+	else
+		r = GH_ERR_NOTFOUND;
+	if (r != GH_OK)
+		return gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? "API key not found" : NULL);
+	gh_audit(req, "apikey.revoke", true, req->actor.uid, NULL, 0, NULL);
+	return gh_resp_empty(req, 204);
+}
