@@ -122,6 +122,7 @@ main(int argc, char **argv)
 	struct gh_app app;
 	struct gh_server_opts so;
 	struct gh_server *srv = NULL;
+	struct gh_cors cors;
 	enum gh_config_action action;
 	char err[512], pw[32];
 	sigset_t sigs;
@@ -195,6 +196,10 @@ main(int argc, char **argv)
 	so.request_timeout_s = (unsigned)cfg.request_timeout_seconds;
 	so.max_body = (size_t)cfg.max_body_bytes;
 	so.max_header = (size_t)cfg.max_header_bytes;
+	if (gh_cors_parse(cfg.cors_origins, &cors) != GH_OK)
+		gh_fatal("CORS_ORIGINS must be a comma list of "
+		         "http(s)://host[:port] origins or *");
+	so.cors = &cors;
 	so.app = &app;
 	so.authenticate = gh_authn_request;
 	if (gh_server_start(&so, &srv) != GH_OK)
@@ -210,6 +215,7 @@ main(int argc, char **argv)
 	gh_workq_free(app.hashq);
 	gh_store_close(app.store);
 	gh_jwt_key_free(app.jwt);
+	gh_cors_release(&cors);
 	sodium_memzero(app.dummy_hash, sizeof(app.dummy_hash));
 	gh_config_release(&cfg);
 	gh_log_info_f("stopped");

@@ -50,11 +50,13 @@ struct gh_req {
 	bool body_too_large;
 
 	bool authenticated;
-	struct gh_actor actor; /* valid when authenticated */
-	void *principal;       /* the handlers' user record */
-	gh_id sid;	       /* session of the bearer token, 0 for a key */
-	bool via_apikey;       /* authenticated by X-API-Key */
-	bool ip_resolved;      /* ip went through TRUSTED_PROXIES */
+	struct gh_actor actor;  /* valid when authenticated */
+	void *principal;        /* the handlers' user record */
+	gh_id sid;              /* session of the bearer token, 0 for a key */
+	bool via_apikey;        /* authenticated by X-API-Key */
+	bool ip_resolved;       /* ip went through TRUSTED_PROXIES */
+	const char *cors_allow; /* Access-Control-Allow-Origin to send */
+	bool cors_vary;         /* CORS is on: answers vary by Origin */
 
 	/* A handler that hands work to the hashing pool "defers": the
 	 * connection is suspended and the handler is called again, with

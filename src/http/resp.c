@@ -34,6 +34,16 @@ queue(struct gh_req *req, unsigned status, struct MHD_Response *r)
 
 	if (r == NULL)
 		return GH_ERR_INTERNAL;
+	if (req->cors_allow != NULL) {
+		MHD_add_response_header(r,
+		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+		    req->cors_allow);
+		if (strcmp(req->cors_allow, "*") != 0)
+			MHD_add_response_header(
+			    r, "Access-Control-Allow-Credentials", "true");
+		MHD_add_response_header(r, "Access-Control-Expose-Headers",
+		    "Retry-After, WWW-Authenticate");
+	}
 	if (status == MHD_HTTP_UNAUTHORIZED &&
 	    MHD_get_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE) ==
 	        NULL)
@@ -89,6 +99,13 @@ gh_resp_jsonw(struct gh_req *req, unsigned status, struct gh_jsonw *w)
 	w->buf = NULL;
 	w->len = w->cap = 0;
 	common_headers(r, JSON_TYPE);
+	return queue(req, status, r);
+}
+
+enum gh_err
+gh_resp_raw(struct gh_req *req, unsigned status, struct MHD_Response *r)
+{
+	common_headers(r, NULL);
 	return queue(req, status, r);
 }
 

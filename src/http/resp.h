@@ -26,6 +26,12 @@ struct gh_jsonw;
 enum gh_err gh_resp_jsonw(
     struct gh_req *req, unsigned status, struct gh_jsonw *w);
 
+/* Queue a response built by the caller (server.c's preflight), with
+ * the common and CORS headers; takes r. */
+struct MHD_Response;
+enum gh_err gh_resp_raw(
+    struct gh_req *req, unsigned status, struct MHD_Response *r);
+
 /* A body-less response (204). */
 enum gh_err gh_resp_empty(struct gh_req *req, unsigned status);
 

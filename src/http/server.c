@@ -302,6 +302,43 @@ finish(struct gh_req *req, enum gh_err r)
 	gh_resp_err(req, r, NULL);
 }
 
+/* "GET, HEAD, POST" for an allow mask. */
+static void
+allow_list(unsigned mask, char *out, size_t outsz)
+{
+	size_t len = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < GH_METHOD_COUNT; i++)
+		if (mask & (1u << i))
+			len += (size_t)snprintf(out + len, outsz - len, "%s%s",
+			    len ? ", " : "", gh_method_name((enum gh_method)i));
+}
+
+/* A CORS preflight: 204 with what this path allows (the CORS headers
+ * proper are added by resp.c when the origin is allowed). */
+static void
+preflight(struct gh_req *req, unsigned mask)
+{
+	struct MHD_Response *r;
+	char allow[128];
+
+	allow_list(mask, allow, sizeof(allow));
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return;
+	if (req->cors_allow != NULL) {
+		MHD_add_response_header(
+		    r, "Access-Control-Allow-Methods", allow);
+		MHD_add_response_header(
+		    r, "Access-Control-Allow-Headers", GH_CORS_ALLOW_HEADERS);
+		MHD_add_response_header(
+		    r, "Access-Control-Max-Age", GH_CORS_MAX_AGE);
+	}
+	gh_resp_raw(req, 204, r);
+}
+
 static void
 dispatch(struct gh_server *s, struct gh_req *req)
 {
@@ -309,23 +346,25 @@ dispatch(struct gh_server *s, struct gh_req *req)
 	enum gh_route_match m;
 	char allow[128];
 	unsigned mask;
-	size_t len = 0;
-	int i;
 
 	m = gh_router_match(gh_routes, gh_routes_count, req->method, req->path,
 	    req->arena, &route, req->params, &mask);
+	if (s->o.cors != NULL && s->o.cors->enabled) {
+		req->cors_allow = gh_cors_allow(
+		    s->o.cors, gh_req_header(req, MHD_HTTP_HEADER_ORIGIN));
+		if (req->method == GH_OPTIONS && m != GH_ROUTE_NO_PATH &&
+		    gh_req_header(req, "Access-Control-Request-Method") !=
+		        NULL) {
+			preflight(req, mask);
+			return;
+		}
+	}
 	if (m == GH_ROUTE_NO_PATH) {
 		gh_resp_status(req, 404, "Not Found", NULL, NULL);
 		return;
 	}
 	if (m == GH_ROUTE_NO_METHOD) {
-		allow[0] = '\0';
-		for (i = 0; i < GH_METHOD_COUNT; i++)
-			if (mask & (1u << i))
-				len += (size_t)snprintf(allow + len,
-				    sizeof(allow) - len, "%s%s",
-				    len ? ", " : "",
-				    gh_method_name((enum gh_method)i));
+		allow_list(mask, allow, sizeof(allow));
 		gh_resp_status(req, 405, "Method Not Allowed", "Allow", allow);
 		return;
 	}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "gh.h"
+#include "http/cors.h"
 #include "http/req.h"
 
 struct gh_server_opts {
@@ -24,7 +25,8 @@ struct gh_server_opts {
 	unsigned max_connections, max_connections_per_ip;
 	unsigned idle_timeout_s, request_timeout_s;
 	size_t max_body, max_header;
-	void *app; /* handed to handlers as req->app */
+	void *app;                  /* handed to handlers as req->app */
+	const struct gh_cors *cors; /* NULL or disabled: no CORS */
 	/*
 	 * Called for a route whose guard is not public.  On success it sets
 	 * req->authenticated and req->actor and returns GH_OK; otherwise it
