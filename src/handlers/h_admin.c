@@ -1,0 +1,331 @@
+/*
+ * h_admin.c - user administration and the audit log (admins only).
+ *
+ * The route table's ADMIN guard has already answered 401/403 before any
+ * of these runs, so req->actor is an admin.  The "last active admin"
+ * rule lives in the store, atomically; handlers only map its
+ * GH_ERR_CONFLICT to the 409 text.  Validation follows FastAPI with
+ * pydantic 1: path and body errors are collected into one 422 before
+ * the database is touched.
+ *
+ * Every change (and every change refused by the last-admin rule) is
+ * recorded with gh_audit(): "user.update" with the fields that were set,
+ * "user.delete" with the deleted user's name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/app.h"
+#include "http/resp.h"
+#include "util/jsonw.h"
+#include "util/timefmt.h"
+#include "util/validate.h"
+#include "util/banned.h"
+
+#define AUDIT_LIMIT_DEFAULT 100
+#define AUDIT_LIMIT_MAX 1000
+
+#define USER_NOT_FOUND "User not found"
+#define LAST_ADMIN "Cannot remove the last active admin"
+
+/* pydantic 1's error for a value outside enum Role. */
+static void
+role_error(json_t *errs)
+{
+	gh_verr_add(errs, "body", "role", -1,
+	    "value is not a valid enumeration member; permitted: "
+	    "'user', 'moderator', 'admin'",
+	    "type_error.enum",
+	    json_pack(
+	        "{s:[s,s,s]}", "enum_values", "user", "moderator", "admin"));
+}
+
+static void
+none_error(json_t *errs, const char *name)
+{
+	gh_verr_add(errs, "body", name, -1, "none is not an allowed value",
+	    "type_error.none.not_allowed", NULL);
+}
+
+/*
+ * The optional fields of the PATCH body.  OUT: *role / *active point at
+ * role_v / active_v when the field is present, else NULL.  Appends to
+ * errs; false when an error was appended.
+ */
+static bool
+update_fields(json_t *body, json_t *errs, enum gh_role *role_v,
+    const enum gh_role **role, bool *active_v, const bool **active)
+{
+	json_t *v;
+	bool ok = true;
+
+	*role = NULL;
+	*active = NULL;
+	if ((v = json_object_get(body, "role")) != NULL) {
+		if (json_is_null(v)) {
+			none_error(errs, "role");
+			ok = false;
+		} else if (!json_is_string(v) ||
+		           strlen(json_string_value(v)) !=
+		               json_string_length(v) ||
+		           !gh_role_parse(json_string_value(v), role_v)) {
+			role_error(errs);
+			ok = false;
+		} else {
+			*role = role_v;
+		}
+	}
+	if ((v = json_object_get(body, "is_active")) != NULL) {
+		if (json_is_null(v)) {
+			none_error(errs, "is_active");
+			ok = false;
+		} else if (!json_is_boolean(v)) {
+			gh_verr_add(errs, "body", "is_active", -1,
+			    "value could not be parsed to a boolean",
+			    "type_error.bool", NULL);
+			ok = false;
+		} else {
+			*active_v = json_is_true(v);
+			*active = active_v;
+		}
+	}
+	return ok;
+}
+
+/* "role=moderator is_active=false", only the fields given; NULL for
+ * none. */
+static const char *
+update_detail(struct gh_req *req, const enum gh_role *role, const bool *active)
+{
+	if (role != NULL && active != NULL)
+		return gh_arena_printf(req->arena, "role=%s is_active=%s",
+		    gh_role_name(*role), *active ? "true" : "false");
+	if (role != NULL)
+		return gh_arena_printf(
+		    req->arena, "role=%s", gh_role_name(*role));
+	if (active != NULL)
+		return gh_arena_printf(
+		    req->arena, "is_active=%s", *active ? "true" : "false");
+	return NULL;
+}
+
+enum gh_err
+h_admin_user_update(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	const enum gh_role *role = NULL;
+	const bool *active = NULL;
+	enum gh_role role_v = GH_ROLE_USER;
+	bool active_v = false;
+	json_t *body = NULL, *errs = gh_verr_new();
+	struct gh_user u;
+	enum gh_err idr, r;
+	gh_id id = 0;
+
+	idr = gh_h_path_id(req, 0, "user_id", errs, &id);
+	if (gh_h_json_body(req, &body) != GH_OK) {
+		json_decref(errs); /* the body's 422 is already queued */
+		return GH_ERR_INVALID;
+	}
+	update_fields(body, errs, &role_v, &role, &active_v, &active);
+	json_decref(body); /* nothing borrowed from it past this point */
+	if (json_array_size(errs) > 0)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	if (idr != GH_OK) /* zero, negative or beyond 64 bits */
+		return gh_resp_err(req, GH_ERR_NOTFOUND, USER_NOT_FOUND);
+	r = gh_store_user_admin_update(
+	    app->store, id, role, active, req->arena, &u);
+	switch (r) {
+	case GH_OK:
+		gh_audit(req, "user.update", true, req->actor.uid, NULL, id,
+		    update_detail(req, role, active));
+		return gh_h_send_user(req, 200, &u);
+	case GH_ERR_NOTFOUND:
+		return gh_resp_err(req, r, USER_NOT_FOUND);
+	case GH_ERR_CONFLICT:
+		gh_audit(req, "user.update", false, req->actor.uid, NULL, id,
+		    update_detail(req, role, active));
+		return gh_resp_err(req, r, LAST_ADMIN);
+	default:
+		return gh_resp_err(req, r, NULL);
+	}
+}
+
+enum gh_err
+h_admin_user_delete(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	json_t *errs = gh_verr_new();
+	const char *detail;
+	struct gh_user u;
+	enum gh_err r;
+	gh_id id = 0;
+
+	r = gh_h_path_id(req, 0, "user_id", errs, &id);
+	if (r == GH_ERR_INVALID)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	if (r != GH_OK)
+		return gh_resp_err(req, GH_ERR_NOTFOUND, USER_NOT_FOUND);
+	/* the name, for the audit entry: the row is about to vanish */
+	if ((r = gh_store_user_get(app->store, id, req->arena, &u)) != GH_OK)
+		return gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? USER_NOT_FOUND : NULL);
+	detail = gh_arena_printf(req->arena, "username=%s", u.username);
+	r = gh_store_user_delete(app->store, id);
+	switch (r) {
+	case GH_OK:
+		gh_audit(
+		    req, "user.delete", true, req->actor.uid, NULL, id, detail);
+		return gh_resp_empty(req, 204);
+	case GH_ERR_NOTFOUND:
+		return gh_resp_err(req, r, USER_NOT_FOUND);
+	case GH_ERR_CONFLICT:
+		gh_audit(req, "user.delete", false, req->actor.uid, NULL, id,
+		    detail);
+		return gh_resp_err(req, r, LAST_ADMIN);
+	default:
+		return gh_resp_err(req, r, NULL);
+	}
+}
+
+/* ?name= as an integer in lo..hi with pydantic's messages (the same
+ * rules as h_posts.c's query parameters).  OUT: *out, untouched when the
+ * parameter is absent. */
+static bool
+query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
+    json_t *errs, int64_t *out)
+{
+	const char *v = gh_req_query(req, name);
+	char msg[96];
+	gh_id id;
+	enum gh_err r;
+
+	if (v == NULL)
+		return true;
+	r = gh_parse_id(v, &id);
+	if (r == GH_ERR_INVALID) {
+		json_array_append_new(
+		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
+		              "msg", "value is not a valid integer", "type",
+		              "type_error.integer"));
+		return false;
+	}
+	if (r != GH_OK) /* zero, negative or beyond 64 bits */
+		id = v[0] == '-' || (v[0] == '0' && v[1] == '\0') ? lo - 1
+		                                                  : hi + 1;
+	if (id < lo) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value is greater than or equal to %lld",
+		    (long long)lo);
+		json_array_append_new(errs,
+		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
+		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
+		        "limit_value", (json_int_t)lo));
+		return false;
+	}
+	if (id > hi) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value is less than or equal to %lld",
+		    (long long)hi);
+		json_array_append_new(errs,
+		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
+		        "msg", msg, "type", "value_error.number.not_le", "ctx",
+		        "limit_value", (json_int_t)hi));
+		return false;
+	}
+	*out = id;
+	return true;
+}
+
+static void
+write_id_or_null(struct gh_jsonw *w, gh_id id)
+{
+	if (id != 0)
+		gh_jsonw_int(w, id);
+	else
+		gh_jsonw_lit(w, "null");
+}
+
+static void
+write_str_or_null(struct gh_jsonw *w, const char *s)
+{
+	if (s != NULL && s[0] != '\0')
+		gh_jsonw_str(w, s);
+	else
+		gh_jsonw_lit(w, "null");
+}
+
+struct audit_out {
+	struct gh_jsonw w;
+	bool first;
+};
+
+static enum gh_err
+audit_row(void *ctx, const struct gh_audit_entry *e)
+{
+	struct audit_out *o = ctx;
+	char ts[GH_TIME_BUFSZ];
+
+	gh_time_rfc3339(e->at, ts);
+	gh_jsonw_lit(&o->w, o->first ? "{\"id\":" : ",{\"id\":");
+	o->first = false;
+	gh_jsonw_int(&o->w, e->id);
+	gh_jsonw_lit(&o->w, ",\"at\":");
+	gh_jsonw_str(&o->w, ts);
+	gh_jsonw_lit(&o->w, ",\"event\":");
+	gh_jsonw_str(&o->w, e->event);
+	gh_jsonw_lit(&o->w, ",\"user_id\":");
+	write_id_or_null(&o->w, e->user_id);
+	gh_jsonw_lit(&o->w, ",\"username\":");
+	/* an empty attempted username is still a recorded value */
+	if (e->username != NULL)
+		gh_jsonw_str(&o->w, e->username);
+	else
+		gh_jsonw_lit(&o->w, "null");
+	gh_jsonw_lit(&o->w, ",\"ip\":");
+	write_str_or_null(&o->w, e->ip);
+	gh_jsonw_lit(&o->w, ",\"outcome\":");
+	gh_jsonw_str(&o->w, e->success ? "success" : "failure");
+	gh_jsonw_lit(&o->w, ",\"target_user_id\":");
+	write_id_or_null(&o->w, e->target_user_id);
+	gh_jsonw_lit(&o->w, ",\"detail\":");
+	if (e->detail != NULL)
+		gh_jsonw_str(&o->w, e->detail);
+	else
+		gh_jsonw_lit(&o->w, "null");
+	gh_jsonw_lit(&o->w, "}");
+	return GH_OK;
+}
+
+/*
+ * GET /admin/audit: built in one buffer rather than streamed, because
+ * the page is bounded (at most AUDIT_LIMIT_MAX rows of short fields) and
+ * the stream helper pages forward by id while this list goes backward.
+ */
+enum gh_err
+h_admin_audit_list(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	int64_t limit = AUDIT_LIMIT_DEFAULT, before = 0, user = 0;
+	json_t *errs = gh_verr_new();
+	struct audit_out o = {.first = true};
+	enum gh_err r;
+
+	query_int(req, "limit", 1, AUDIT_LIMIT_MAX, errs, &limit);
+	query_int(req, "before_id", 1, INT64_MAX - 1, errs, &before);
+	query_int(req, "user_id", 1, INT64_MAX - 1, errs, &user);
+	if (json_array_size(errs) > 0)
+		return gh_resp_422(req, errs);
+	json_decref(errs);
+	gh_jsonw_lit(&o.w, "[");
+	r = gh_store_audit_list(app->store, before, limit, user,
+	    gh_req_query(req, "event"), audit_row, &o);
+	if (r != GH_OK) {
+		gh_jsonw_release(&o.w);
+		return gh_resp_err(req, r, NULL);
+	}
+	gh_jsonw_lit(&o.w, "]");
+	return gh_resp_jsonw(req, 200, &o.w);
+}

@@ -1,0 +1,395 @@
+/*
+ * store_sqlite_admin.c - user administration and the audit log, SQLite.
+ *
+ * Administration: an admin changes a user's role or active flag, or
+ * deletes the user.  The invariant kept here is that a database that has
+ * an active admin keeps one: each change runs inside BEGIN IMMEDIATE
+ * (so no concurrent change can slip in between the check and the
+ * write), and when the target was an active admin the change is
+ * re-checked afterwards and rolled back if no active admin remains.
+ * is_admin, the seed's column, is written with every role change so it
+ * stays equal to role = 'admin'.  Neither change bumps token_version:
+ * authorization reads the current row on every request, so a demoted or
+ * deactivated user loses the rights at once anyway.
+ *
+ * Deleting a user relies on ON DELETE CASCADE (every connection runs
+ * with foreign_keys=ON): posts, todos, api_keys and sessions go with
+ * the row, refresh_tokens with their sessions.  audit_log has no
+ * foreign key, so the history outlives the user.
+ *
+ * Audit: entries are appended with an AUTOINCREMENT id, which is the
+ * order of the log; listings go newest first by id, paging with
+ * before_id, one prepared statement per filter combination so that
+ * each uses its index (rowid, (user_id, id) or (event, id)).
+ *
+ * Memory: records returned through OUT parameters have their strings in
+ * the caller's arena; audit rows handed to a callback are borrowed from
+ * SQLite and valid during the callback only.  Statements live in slots
+ * GH_SQLITE_SLOT_ADMIN.. of the thread's connection.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store/store_sqlite_int.h"
+#include "util/timefmt.h"
+#include "util/banned.h"
+
+enum admin_stmt {
+	A_BEGIN,
+	A_COMMIT,
+	A_ROLLBACK,
+	A_USER_STATE,
+	A_USER_UPDATE,
+	A_ADMIN_LEFT,
+	A_USER_DELETE,
+	A_AUDIT_INSERT,
+	A_AUDIT_LIST,      /* no filter */
+	A_AUDIT_LIST_USER, /* user_id */
+	A_AUDIT_LIST_EVT,  /* event */
+	A_AUDIT_LIST_BOTH, /* user_id and event */
+	A_COUNT
+};
+
+_Static_assert(
+    A_COUNT <= 32 && GH_SQLITE_SLOT_ADMIN + A_COUNT <= GH_SQLITE_MAX_STMTS,
+    "store_sqlite_admin.c owns 32 statement slots");
+
+/* The same columns, in the same order, as store_sqlite.c's USER_COLS. */
+#define USER_COLS                                                              \
+	"id, username, email, hashed_password, role, is_active, created_at, "  \
+	"token_version"
+#define AUDIT_COLS                                                             \
+	"id, at, event, user_id, username, ip, outcome, target_user_id, "      \
+	"detail"
+#define ACTIVE_ADMIN "role = 'admin' AND is_active = 1"
+
+static const char *const sql_text[A_COUNT] = {
+    [A_BEGIN] = "BEGIN IMMEDIATE",
+    [A_COMMIT] = "COMMIT",
+    [A_ROLLBACK] = "ROLLBACK",
+    [A_USER_STATE] = "SELECT " ACTIVE_ADMIN " FROM users WHERE id = ?1",
+    [A_USER_UPDATE] = "UPDATE users SET role = coalesce(?2, role), "
+                      "is_admin = (coalesce(?2, role) = 'admin'), "
+                      "is_active = coalesce(?3, is_active) "
+                      "WHERE id = ?1 RETURNING " USER_COLS,
+    [A_ADMIN_LEFT] =
+        "SELECT EXISTS (SELECT 1 FROM users WHERE " ACTIVE_ADMIN ")",
+    [A_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [A_AUDIT_INSERT] = "INSERT INTO audit_log (at, event, user_id, "
+                       "username, ip, outcome, target_user_id, detail) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [A_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log "
+                     "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    [A_AUDIT_LIST_USER] = "SELECT " AUDIT_COLS " FROM audit_log "
+                          "WHERE user_id = ?3 AND id < ?1 "
+                          "ORDER BY id DESC LIMIT ?2",
+    [A_AUDIT_LIST_EVT] = "SELECT " AUDIT_COLS " FROM audit_log "
+                         "WHERE event = ?4 AND id < ?1 "
+                         "ORDER BY id DESC LIMIT ?2",
+    [A_AUDIT_LIST_BOTH] = "SELECT " AUDIT_COLS " FROM audit_log "
+                          "WHERE user_id = ?3 AND event = ?4 AND id < ?1 "
+                          "ORDER BY id DESC LIMIT ?2",
+};
+
+static sqlite3_stmt *
+stmt(struct gh_sqlite_conn *c, enum admin_stmt id)
+{
+	return gh_sqlite_stmt(c, GH_SQLITE_SLOT_ADMIN + (int)id, sql_text[id]);
+}
+
+/* Run a statement that returns no rows and takes no parameters. */
+static enum gh_err
+exec_stmt(struct gh_sqlite_conn *c, enum admin_stmt id)
+{
+	sqlite3_stmt *st = stmt(c, id);
+	int rc;
+
+	if (st == NULL)
+		return GH_ERR_DB;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, sql_text[id]);
+}
+
+/* Step a statement expected to yield one integer; GH_ERR_NOTFOUND when
+ * it yields no row. OUT: *v */
+static enum gh_err
+one_int(
+    struct gh_sqlite_conn *c, sqlite3_stmt *st, const char *what, int64_t *v)
+{
+	int rc = sqlite3_step(st);
+	enum gh_err r;
+
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		r = GH_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = GH_ERR_NOTFOUND;
+	} else {
+		r = gh_sqlite_err(c, rc, what);
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+/* Whether user id is an active admin; GH_ERR_NOTFOUND if no such user.
+ * OUT: *yes */
+static enum gh_err
+user_is_active_admin(struct gh_sqlite_conn *c, gh_id id, bool *yes)
+{
+	sqlite3_stmt *st = stmt(c, A_USER_STATE);
+	int64_t v = 0;
+	enum gh_err r;
+
+	if (st == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	r = one_int(c, st, "user state", &v);
+	*yes = v != 0;
+	return r;
+}
+
+/* GH_OK when some active admin exists, else GH_ERR_CONFLICT. */
+static enum gh_err
+admin_left(struct gh_sqlite_conn *c)
+{
+	sqlite3_stmt *st = stmt(c, A_ADMIN_LEFT);
+	int64_t v = 0;
+	enum gh_err r;
+
+	if (st == NULL)
+		return GH_ERR_DB;
+	if ((r = one_int(c, st, "admin left", &v)) != GH_OK)
+		return r == GH_ERR_NOTFOUND ? GH_ERR_DB : r;
+	return v != 0 ? GH_OK : GH_ERR_CONFLICT;
+}
+
+/* The user row as store_sqlite.c's row_user reads it. */
+static void
+row_user(sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u)
+{
+	const unsigned char *role = sqlite3_column_text(st, 4);
+
+	u->id = sqlite3_column_int64(st, 0);
+	u->username = gh_sqlite_col_str(st, 1, a);
+	u->email = gh_sqlite_col_str(st, 2, a);
+	u->password_hash = gh_sqlite_col_str(st, 3, a);
+	if (role == NULL || !gh_role_parse((const char *)role, &u->role))
+		u->role = GH_ROLE_USER;
+	u->is_active = sqlite3_column_int(st, 5) != 0;
+	u->created_at = gh_sqlite_col_time(st, 6);
+	u->token_version = sqlite3_column_int64(st, 7);
+}
+
+static enum gh_err
+s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
+    const bool *is_active, struct gh_arena *a, struct gh_user *out)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	sqlite3_stmt *st;
+	bool was_admin = false;
+	enum gh_err r;
+	int rc;
+
+	if (c == NULL)
+		return GH_ERR_DB;
+	if ((r = exec_stmt(c, A_BEGIN)) != GH_OK)
+		return r;
+	if ((r = user_is_active_admin(c, id, &was_admin)) != GH_OK)
+		goto out_rollback;
+	r = GH_ERR_DB;
+	if ((st = stmt(c, A_USER_UPDATE)) == NULL)
+		goto out_rollback;
+	sqlite3_bind_int64(st, 1, id);
+	if (role != NULL)
+		sqlite3_bind_text(
+		    st, 2, gh_role_name(*role), -1, SQLITE_STATIC);
+	if (is_active != NULL)
+		sqlite3_bind_int(st, 3, *is_active ? 1 : 0);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_user(st, a, out);
+		r = GH_OK;
+	} else if (rc == SQLITE_DONE) {
+		r = GH_ERR_NOTFOUND; /* cannot happen: the row was just seen */
+	} else {
+		r = gh_sqlite_err(c, rc, "user admin update");
+	}
+	sqlite3_reset(st);
+	if (r != GH_OK)
+		goto out_rollback;
+	/* only a change to an active admin can remove the last one */
+	if (was_admin && !(out->role == GH_ROLE_ADMIN && out->is_active) &&
+	    (r = admin_left(c)) != GH_OK)
+		goto out_rollback;
+	if ((r = exec_stmt(c, A_COMMIT)) != GH_OK)
+		goto out_rollback;
+	return GH_OK;
+out_rollback:
+	exec_stmt(c, A_ROLLBACK);
+	return r;
+}
+
+static enum gh_err
+s_user_delete(struct gh_store *gs, gh_id id)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	sqlite3_stmt *st;
+	bool was_admin = false;
+	enum gh_err r;
+	int rc;
+
+	if (c == NULL)
+		return GH_ERR_DB;
+	if ((r = exec_stmt(c, A_BEGIN)) != GH_OK)
+		return r;
+	if ((r = user_is_active_admin(c, id, &was_admin)) != GH_OK)
+		goto out_rollback;
+	r = GH_ERR_DB;
+	if ((st = stmt(c, A_USER_DELETE)) == NULL)
+		goto out_rollback;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		/* a constraint here is a table without ON DELETE CASCADE: a
+		 * schema bug, not the caller's conflict */
+		gh_log_error_f("user delete: %s", sqlite3_errmsg(c->db));
+		r = GH_ERR_DB;
+		goto out_rollback;
+	}
+	if (was_admin && (r = admin_left(c)) != GH_OK)
+		goto out_rollback;
+	if ((r = exec_stmt(c, A_COMMIT)) != GH_OK)
+		goto out_rollback;
+	return GH_OK;
+out_rollback:
+	exec_stmt(c, A_ROLLBACK);
+	return r;
+}
+
+static enum gh_err
+s_audit_add(struct gh_store *gs, const struct gh_audit_entry *e)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	char ts[GH_TIME_BUFSZ];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c == NULL || (st = stmt(c, A_AUDIT_INSERT)) == NULL)
+		return GH_ERR_DB;
+	gh_time_db(e->at, ts);
+	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->event, -1, SQLITE_STATIC);
+	if (e->user_id != 0)
+		sqlite3_bind_int64(st, 3, e->user_id);
+	if (e->username != NULL)
+		sqlite3_bind_text(st, 4, e->username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->ip != NULL ? e->ip : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(
+	    st, 6, e->success ? "success" : "failure", -1, SQLITE_STATIC);
+	if (e->target_user_id != 0)
+		sqlite3_bind_int64(st, 7, e->target_user_id);
+	if (e->detail != NULL)
+		sqlite3_bind_text(st, 8, e->detail, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	/* bindings point at the caller's strings: drop them now */
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, "audit add");
+}
+
+/* Column i as a borrowed string, NULL for SQL NULL. */
+static const char *
+col_str_or_null(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	return gh_sqlite_col_str(st, i, NULL);
+}
+
+static void
+row_audit(sqlite3_stmt *st, struct gh_audit_entry *e)
+{
+	const unsigned char *outcome = sqlite3_column_text(st, 6);
+
+	e->id = sqlite3_column_int64(st, 0);
+	e->at = gh_sqlite_col_time(st, 1);
+	e->event = gh_sqlite_col_str(st, 2, NULL);
+	e->user_id = sqlite3_column_int64(st, 3); /* NULL reads as 0 */
+	e->username = col_str_or_null(st, 4);
+	e->ip = col_str_or_null(st, 5);
+	e->success =
+	    outcome != NULL && strcmp((const char *)outcome, "success") == 0;
+	e->target_user_id = sqlite3_column_int64(st, 7);
+	e->detail = col_str_or_null(st, 8);
+}
+
+static enum gh_err
+s_audit_list(struct gh_store *gs, gh_id before_id, int64_t limit, gh_id user_id,
+    const char *event, gh_store_audit_fn fn, void *ctx)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	enum admin_stmt id = A_AUDIT_LIST;
+	struct gh_audit_entry e;
+	sqlite3_stmt *st;
+	enum gh_err r = GH_OK;
+	int rc;
+
+	if (user_id != 0 && event != NULL)
+		id = A_AUDIT_LIST_BOTH;
+	else if (user_id != 0)
+		id = A_AUDIT_LIST_USER;
+	else if (event != NULL)
+		id = A_AUDIT_LIST_EVT;
+	if (c == NULL || (st = stmt(c, id)) == NULL)
+		return GH_ERR_DB;
+	/* before_id 0 (or below): from the newest */
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 2, limit);
+	if (user_id != 0)
+		sqlite3_bind_int64(st, 3, user_id);
+	if (event != NULL)
+		sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_audit(st, &e);
+		if ((r = fn(ctx, &e)) != GH_OK)
+			break;
+	}
+	if (r == GH_OK && rc != SQLITE_DONE)
+		r = gh_sqlite_err(c, rc, "audit list");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+/* The operations of struct gh_store_ops; writes under the writer lock. */
+
+enum gh_err
+gh_sqlite_user_admin_update(struct gh_store *gs, gh_id id,
+    const enum gh_role *role, const bool *is_active, struct gh_arena *a,
+    struct gh_user *out)
+{
+	GH_SQLITE_LOCKED(s_user_admin_update(gs, id, role, is_active, a, out));
+}
+
+enum gh_err
+gh_sqlite_user_delete(struct gh_store *gs, gh_id id)
+{
+	GH_SQLITE_LOCKED(s_user_delete(gs, id));
+}
+
+enum gh_err
+gh_sqlite_audit_add(struct gh_store *gs, const struct gh_audit_entry *e)
+{
+	GH_SQLITE_LOCKED(s_audit_add(gs, e));
+}
+
+enum gh_err
+gh_sqlite_audit_list(struct gh_store *gs, gh_id before_id, int64_t limit,
+    gh_id user_id, const char *event, gh_store_audit_fn fn, void *ctx)
+{
+	return s_audit_list(gs, before_id, limit, user_id, event, fn, ctx);
+}
