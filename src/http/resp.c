@@ -34,6 +34,8 @@ queue(struct gh_req *req, unsigned status, struct MHD_Response *r)
 
 	if (r == NULL)
 		return GH_ERR_INTERNAL;
+	if (req->cors_vary)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
 	if (req->cors_allow != NULL) {
 		MHD_add_response_header(r,
 		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,

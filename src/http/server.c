@@ -350,6 +350,7 @@ dispatch(struct gh_server *s, struct gh_req *req)
 	m = gh_router_match(gh_routes, gh_routes_count, req->method, req->path,
 	    req->arena, &route, req->params, &mask);
 	if (s->o.cors != NULL && s->o.cors->enabled) {
+		req->cors_vary = true;
 		req->cors_allow = gh_cors_allow(
 		    s->o.cors, gh_req_header(req, MHD_HTTP_HEADER_ORIGIN));
 		if (req->method == GH_OPTIONS && m != GH_ROUTE_NO_PATH &&
