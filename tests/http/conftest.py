@@ -67,7 +67,8 @@ def server():
             os.environ.get("GH_FRESH", "") == "1",
             float(os.environ.get("GH_REQUEST_TIMEOUT_SECONDS", "30")))
         return
-    proc = ServerProcess(request_timeout=3, name="gatehouse")
+    proc = ServerProcess(request_timeout=3, name="gatehouse",
+                         env=ghtest.SESSION_SERVER_ENV)
     try:
         proc.start()
     except RuntimeError as e:

@@ -55,8 +55,16 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer
 SERVER_ENV_SCRUB = (
     "DATABASE_URL", "SECRET_KEY", "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
     "REFRESH_TOKEN_EXPIRE_DAYS", "REQUEST_TIMEOUT_SECONDS",
-    "IDLE_TIMEOUT_SECONDS",
+    "IDLE_TIMEOUT_SECONDS", "REFRESH_REUSE_GRACE_SECONDS",
+    "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES", "CORS_ORIGINS",
 )
+
+# The session's shared server counts failed logins like any other, and the
+# whole suite logs in from 127.0.0.1 with a few shared users: loose limits
+# there; the brute-force tests start private servers with small ones.
+SESSION_SERVER_ENV = {"LOGIN_MAX_FAILURES": "1000",
+                      "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
 
 PASSWORD = "correct horse 1"
 
@@ -132,12 +140,14 @@ def bearer(token):
 
 
 class User:
-    def __init__(self, username, email, password, data=None, token=None):
+    def __init__(self, username, email, password, data=None, token=None,
+                 refresh_token=None):
         self.username = username
         self.email = email
         self.password = password
         self.data = data or {}
         self.token = token
+        self.refresh_token = refresh_token
 
     @property
     def id(self):
@@ -473,3 +483,163 @@ class SeedProcess:
         if self.proc is not None:
             return stop_pid_process(self.proc)
         return None
+
+
+# ---------------------------------------------------------------- issue 4
+# Sessions, refresh tokens, API keys: helpers shared by test_refresh.py,
+# test_sessions.py, test_password.py, test_roles.py, test_todos.py,
+# test_apikeys.py, test_bruteforce.py, test_audit.py, test_cors.py and
+# test_persistence.py.
+
+BAD_CRED = {"detail": "Could not validate credentials"}
+NOT_AUTH = {"detail": "Not authenticated"}
+WRONG_LOGIN = {"detail": "Incorrect username or password"}
+NO_PERMISSION = {"detail": "Insufficient permissions"}
+KEY_FORBIDDEN = {"detail": "API keys cannot be used for this action"}
+
+
+def assert_401(r, detail=BAD_CRED):
+    """401 with the given body and a Bearer challenge (API.md conventions)."""
+    assert r.status_code == 401, (r.status_code, r.text)
+    assert r.json() == detail
+    www = r.headers.get("www-authenticate")
+    assert www is not None, "401 without WWW-Authenticate"
+    assert www.split()[0].lower() == "bearer", www
+    return r
+
+
+def assert_422(r, *locs):
+    """422 in FastAPI's shape; every loc given (a tuple or list) must be
+    reported."""
+    assert r.status_code == 422, (r.status_code, r.text)
+    detail = r.json()["detail"]
+    assert isinstance(detail, list) and detail, detail
+    for e in detail:
+        assert set(("loc", "msg", "type")) <= set(e), e
+        assert e["loc"][0] in ("body", "query", "path", "header"), e
+    got = [list(e["loc"]) for e in detail]
+    for loc in locs:
+        assert list(loc) in got, (loc, got)
+    return r
+
+
+def token_claims(token):
+    """Payload of a JWT, unverified (works without knowing SECRET_KEY)."""
+    return jwt_parts(token)[1]
+
+
+def login_full(client, username, password, path="/auth/token", headers=None):
+    """Log in and return the whole token response, checking its shape."""
+    r = client.post(path, data={"username": username, "password": password},
+                    headers=headers or {})
+    assert r.status_code == 200, (r.status_code, r.text)
+    body = r.json()
+    check_token_response(body)
+    return body
+
+
+def check_token_response(body):
+    assert isinstance(body, dict), body
+    assert body.get("token_type") == "bearer", body
+    assert isinstance(body.get("access_token"), str) and body["access_token"]
+    rt = body.get("refresh_token")
+    assert isinstance(rt, str) and rt, body
+    assert rt != body["access_token"]
+    assert is_int(body.get("expires_in")) and body["expires_in"] > 0, body
+    assert is_int(token_claims(body["access_token"]).get("sid")), \
+        token_claims(body["access_token"])
+
+
+def refresh_json(client, refresh_token, **kw):
+    return client.post("/auth/refresh", json={"refresh_token": refresh_token},
+                       **kw)
+
+
+def refresh_form(client, refresh_token, **kw):
+    return client.post("/auth/token", data={"grant_type": "refresh_token",
+                                            "refresh_token": refresh_token},
+                       **kw)
+
+
+def new_full_user(client, username=None, password=PASSWORD, headers=None):
+    """Register a fresh user and log in; the User carries the access token,
+    the refresh token and `sid`."""
+    u = new_user(client, login_too=False, username=username,
+                 password=password)
+    relogin(client, u, headers=headers)
+    return u
+
+
+def relogin(client, u, headers=None):
+    """Log `u` in again (a new session) and make that its current one."""
+    body = login_full(client, u.username, u.password, headers=headers)
+    u.token = body["access_token"]
+    u.refresh_token = body["refresh_token"]
+    return u
+
+
+def sid_of(token):
+    return token_claims(token)["sid"]
+
+
+def api_key_headers(key):
+    return {"X-API-Key": key}
+
+
+def make_api_key(client, u, name=None, **extra):
+    body = {"name": name or unique_name("key ")}
+    body.update(extra)
+    r = client.post("/api-keys", json=body, headers=u.headers)
+    assert r.status_code == 201, (r.status_code, r.text)
+    return r.json()
+
+
+def make_todo(client, headers, title=None, **extra):
+    body = {"title": title or unique_name("todo ")}
+    body.update(extra)
+    r = client.post("/todos", json=body, headers=headers)
+    assert r.status_code == 201, (r.status_code, r.text)
+    return r.json()
+
+
+def private_client(sp):
+    """A Client on a private server (see conftest.spawn_server)."""
+    return Client(sp.url)
+
+
+def assert_no_secret(text, *secrets):
+    """None of the secrets, nor their SHA-256 (hex or base64url), appears."""
+    import hashlib
+    for s in secrets:
+        if not s:
+            continue
+        assert s not in text, f"secret {s[:6]}... leaked"
+        raw = hashlib.sha256(s.encode()).digest()
+        for form in (raw.hex(), b64url(raw), base64.b64encode(raw).decode()):
+            assert form not in text, f"hash of secret {s[:6]}... leaked"
+
+
+def statuses_from_many(url, method, path, headers, n=16, **kw):
+    """Send one request on each of n fresh connections at once (so that
+    several server threads see it); returns the status codes."""
+    import threading
+    out, lock = [], threading.Lock()
+    barrier = threading.Barrier(n)
+
+    def one():
+        c = Client(url)
+        try:
+            barrier.wait(timeout=30)
+            r = c.request(method, path, headers=headers, **kw)
+            with lock:
+                out.append(r.status_code)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(HTTP_TIMEOUT + 30)
+    assert len(out) == n, f"only {len(out)} of {n} requests answered"
+    return out

@@ -1,0 +1,206 @@
+"""Brute-force protection (issue 4): failed logins counted per username and
+per client address, 429 with Retry-After, reset by a success or the window,
+X-Forwarded-For only from TRUSTED_PROXIES.  Every test runs a private server
+with small limits (the session's server has loose ones)."""
+
+import time
+
+import pytest
+
+from ghtest import (SLOW, WRONG_LOGIN, assert_401, login_response,
+                    new_full_user, new_user, private_client, unique_name)
+
+pytestmark = pytest.mark.gatehouse
+
+
+def attempt(c, name, password, xff=None, path="/auth/token"):
+    headers = {"X-Forwarded-For": xff} if xff else {}
+    return c.post(path, data={"username": name, "password": password},
+                  headers=headers)
+
+
+def assert_wrong(r):
+    assert_401(r, WRONG_LOGIN)
+
+
+def assert_429(r):
+    assert r.status_code == 429, (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/json")
+    detail = r.json()["detail"]
+    assert isinstance(detail, str) and detail, r.text
+    ra = r.headers.get("retry-after")
+    assert ra is not None, "429 without Retry-After"
+    assert ra.strip().isdigit(), ra
+    assert int(ra) >= 1, ra
+    return int(ra)
+
+
+def server(spawn_server, **env):
+    sp = spawn_server(env={k: str(v) for k, v in env.items()})
+    c = private_client(sp)
+    new_user(c, login_too=False)                     # the admin
+    return sp, c
+
+
+# ---------------------------------------------------------------- per username
+
+def test_username_lockout(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3)
+    try:
+        u = new_full_user(c)
+        bystander = new_user(c, login_too=False)
+        for _ in range(3):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        # refused before the password is checked: the right one too
+        assert_429(attempt(c, u.username, u.password))
+        assert_429(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password, path="/auth/login"))
+        # only that username
+        assert login_response(c, bystander.username,
+                              bystander.password).status_code == 200
+        # existing sessions are not touched
+        assert c.get("/users/me", headers=u.headers).status_code == 200
+    finally:
+        c.close()
+
+
+def test_unknown_username_is_throttled_alike(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3)
+    try:
+        u = new_user(c, login_too=False)
+        ghost = unique_name("ghost")
+        for name in (u.username, ghost):
+            for _ in range(3):
+                assert_wrong(attempt(c, name, "wrong password"))
+        known = attempt(c, u.username, "wrong password")
+        unknown = attempt(c, ghost, "wrong password")
+        assert_429(known)
+        assert_429(unknown)
+        # 429 reveals nothing: same body for both
+        assert known.json() == unknown.json()
+    finally:
+        c.close()
+
+
+def test_default_limit_is_five(spawn_server):
+    sp = spawn_server()
+    c = private_client(sp)
+    try:
+        new_user(c, login_too=False)
+        u = new_user(c, login_too=False)
+        for _ in range(5):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password))
+    finally:
+        c.close()
+
+
+def test_success_restarts_the_count(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3)
+    try:
+        u = new_user(c, login_too=False)
+        for _ in range(2):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert attempt(c, u.username, u.password).status_code == 200
+        for _ in range(3):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password))
+    finally:
+        c.close()
+
+
+def poll_until_login(c, u, bound):
+    """Retry the right password until it is accepted; returns seconds taken."""
+    t0 = time.monotonic()
+    while True:
+        r = attempt(c, u.username, u.password)
+        if r.status_code == 200:
+            return time.monotonic() - t0
+        assert r.status_code == 429, r.text
+        assert time.monotonic() - t0 < bound, \
+            f"still locked out after {bound:.0f}s"
+        time.sleep(0.2)                  # polling interval
+
+
+def test_lockout_clears_after_the_window(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3, LOGIN_WINDOW_SECONDS=2)
+    try:
+        u = new_user(c, login_too=False)
+        for _ in range(3):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        ra = assert_429(attempt(c, u.username, u.password))
+        assert ra <= 3, f"Retry-After {ra} beyond the 2 s window"
+        poll_until_login(c, u, bound=15 * SLOW)
+        # the count starts again after the success
+        for _ in range(3):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password))
+    finally:
+        c.close()
+
+
+def test_failures_age_out_of_the_window(spawn_server):
+    """Failures older than the window no longer count."""
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3, LOGIN_WINDOW_SECONDS=2)
+    try:
+        u = new_user(c, login_too=False)
+        for _ in range(2):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        time.sleep(2.5)                  # time is the subject: the window
+        for _ in range(3):
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password))
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------- per address
+
+def test_address_limit(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=100,
+                   LOGIN_MAX_FAILURES_PER_ADDRESS=3)
+    try:
+        users = [new_user(c, login_too=False) for _ in range(4)]
+        for u in users[:3]:
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, users[3].username, users[3].password))
+        assert_429(attempt(c, unique_name("ghost"), "x"))
+    finally:
+        c.close()
+
+
+def test_trusted_proxy_forwarded_for_decides_the_address(spawn_server):
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=100,
+                   LOGIN_MAX_FAILURES_PER_ADDRESS=3,
+                   TRUSTED_PROXIES="127.0.0.1")
+    try:
+        u = new_user(c, login_too=False)
+        for _ in range(3):
+            assert_wrong(attempt(c, unique_name("g"), "x", xff="10.0.0.1"))
+        assert_429(attempt(c, u.username, u.password, xff="10.0.0.1"))
+        # another client behind the same proxy is not throttled
+        assert attempt(c, u.username, u.password,
+                       xff="10.0.0.2").status_code == 200
+        assert_wrong(attempt(c, unique_name("g"), "x", xff="10.0.0.2"))
+        # nor the proxy's own address
+        assert attempt(c, u.username, u.password).status_code == 200
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("trusted", [None, "10.9.9.9"])
+def test_forwarded_for_is_ignored_from_untrusted_peers(spawn_server, trusted):
+    env = {"LOGIN_MAX_FAILURES": 100, "LOGIN_MAX_FAILURES_PER_ADDRESS": 3}
+    if trusted:
+        env["TRUSTED_PROXIES"] = trusted
+    sp, c = server(spawn_server, **env)
+    try:
+        u = new_user(c, login_too=False)
+        for i in range(3):
+            assert_wrong(attempt(c, unique_name("g"), "x", xff=f"10.0.0.{i + 3}"))
+        # the peer (127.0.0.1) is what counted
+        assert_429(attempt(c, u.username, u.password, xff="10.0.0.2"))
+        assert_429(attempt(c, u.username, u.password))
+    finally:
+        c.close()
+

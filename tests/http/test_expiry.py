@@ -1,0 +1,113 @@
+"""Expired refresh tokens and API keys are 401 (issue 4).
+
+Their lifetimes are days, so these tests age the rows instead of waiting:
+stop a private server, move `expires_at` into the past in its SQLite file
+(same text format, year 2000), start it again on the same folder.  This is
+the only place the suite knows the issue-4 table names."""
+
+import os
+import sqlite3
+
+import pytest
+
+from ghtest import (Client, assert_401, bearer, make_api_key, new_full_user,
+                    refresh_json)
+
+pytestmark = pytest.mark.gatehouse
+
+
+def age_rows(data_dir, table, where, args):
+    db = os.path.join(data_dir, "gatehouse.db")
+    with sqlite3.connect(db) as con:
+        rows = con.execute(f"SELECT rowid, expires_at FROM {table} WHERE {where}",
+                           args).fetchall()
+        assert rows, f"no {table} row to age"
+        for rowid, exp in rows:
+            if exp is None:
+                exp = "2099-01-01 00:00:00.000000"
+            con.execute(f"UPDATE {table} SET expires_at = ? WHERE rowid = ?",
+                        ("2000" + str(exp)[4:], rowid))
+    return len(rows)
+
+
+def restart(spawn_server, sp, name):
+    assert sp.stop() == 0
+    return spawn_server(data_dir=sp.data_dir, secret_key=sp.secret_key,
+                        name=name)
+
+
+def test_expired_refresh_token_is_401(spawn_server):
+    sp = spawn_server(name="before")
+    c = Client(sp.url)
+    try:
+        new_full_user(c)
+        u = new_full_user(c)
+        keep = new_full_user(c)
+    finally:
+        c.close()
+    age_rows(sp.data_dir, "refresh_tokens",
+             "session_id IN (SELECT id FROM sessions WHERE user_id = ?)",
+             (u.id,))
+    age_rows(sp.data_dir, "sessions", "user_id = ?", (u.id,))
+    sp2 = restart(spawn_server, sp, "after")
+    c = Client(sp2.url)
+    try:
+        assert_401(refresh_json(c, u.refresh_token))
+        assert_401(c.post("/auth/token", data={
+            "grant_type": "refresh_token", "refresh_token": u.refresh_token}))
+        assert refresh_json(c, keep.refresh_token).status_code == 200
+    finally:
+        c.close()
+
+
+def test_expired_api_key_is_401(spawn_server):
+    sp = spawn_server(name="before")
+    c = Client(sp.url)
+    try:
+        new_full_user(c)
+        u = new_full_user(c)
+        old = make_api_key(c, u, name="old", expires_in_days=1)
+        fresh = make_api_key(c, u, name="fresh", expires_in_days=1)
+    finally:
+        c.close()
+    age_rows(sp.data_dir, "api_keys", "id = ?", (old["id"],))
+    sp2 = restart(spawn_server, sp, "after")
+    c = Client(sp2.url)
+    try:
+        assert_401(c.get("/users/me", headers={"X-API-Key": old["key"]}))
+        r = c.get("/users/me", headers={"X-API-Key": fresh["key"]})
+        assert r.status_code == 200 and r.json()["id"] == u.id
+        # the listing shows live keys only
+        listed = c.get("/api-keys", headers=bearer(u.token)).json()
+        assert [k["id"] for k in listed] == [fresh["id"]]
+    finally:
+        c.close()
+
+
+def test_secrets_are_not_stored_in_clear(spawn_server):
+    """Refresh tokens and API keys are kept hashed: after a clean stop, no
+    file of the data folder holds one of them (or a password) verbatim."""
+    sp = spawn_server()
+    c = Client(sp.url)
+    secrets = []
+    try:
+        new_full_user(c)
+        u = new_full_user(c)
+        secrets += [u.password, u.refresh_token]
+        r = refresh_json(c, u.refresh_token).json()
+        secrets += [r["refresh_token"], r["access_token"]]
+        d = make_api_key(c, u)
+        secrets += [d["key"], d["key"].split("_", 2)[2]]
+        assert c.get("/users/me",
+                     headers={"X-API-Key": d["key"]}).status_code == 200
+    finally:
+        c.close()
+    assert sp.stop() == 0
+    blob = b""
+    for root, _dirs, files in os.walk(sp.data_dir):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as fh:
+                blob += fh.read()
+    assert blob, "empty data folder"
+    for s in secrets:
+        assert s.encode() not in blob, f"{s[:8]}... stored in clear"

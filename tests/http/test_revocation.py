@@ -1,0 +1,113 @@
+"""Revocation is immediate on every server thread (issue 4: "at once").
+
+gatehouse caches verified tokens per thread; each test first uses the
+credential on many connections at once so that several threads have seen
+it, revokes it, then checks many fresh connections at once."""
+
+import pytest
+
+from ghtest import (assert_401, bearer, login_full, make_api_key,
+                    new_full_user, refresh_json, sid_of,
+                    statuses_from_many)
+
+pytestmark = pytest.mark.gatehouse
+
+
+def warm(server, headers, path="/users/me", expect=200):
+    got = statuses_from_many(server.url, "GET", path, headers)
+    assert got == [expect] * len(got), got
+
+
+def all_now(server, headers, expect, path="/users/me"):
+    got = statuses_from_many(server.url, "GET", path, headers)
+    assert got == [expect] * len(got), got
+
+
+def test_logout_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    warm(server, u.headers)
+    assert client.post("/auth/logout", headers=u.headers).status_code == 204
+    all_now(server, u.headers, 401)
+
+
+def test_revoke_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    warm(server, u.headers)
+    assert client.post("/auth/revoke",
+                       data={"token": u.refresh_token}).status_code == 200
+    all_now(server, u.headers, 401)
+
+
+def test_session_delete_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    other = login_full(client, u.username, u.password)
+    warm(server, bearer(other["access_token"]))
+    sid = sid_of(other["access_token"])
+    assert client.delete(f"/users/me/sessions/{sid}",
+                         headers=u.headers).status_code == 204
+    all_now(server, bearer(other["access_token"]), 401)
+    all_now(server, u.headers, 200)
+
+
+def test_reuse_detection_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    newest = refresh_json(client, u.refresh_token).json()
+    h = bearer(newest["access_token"])
+    warm(server, h)
+    assert_401(refresh_json(client, u.refresh_token))
+    all_now(server, h, 401)
+
+
+def test_password_change_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    other = login_full(client, u.username, u.password)
+    warm(server, u.headers)
+    warm(server, bearer(other["access_token"]))
+    r = client.post("/users/me/password", headers=u.headers,
+                    json={"current_password": u.password,
+                          "new_password": "changed password 5"})
+    assert r.status_code == 204
+    all_now(server, u.headers, 401)
+    all_now(server, bearer(other["access_token"]), 401)
+
+
+def test_deactivation_reaches_every_thread(server, client, admin):
+    u = new_full_user(client)
+    key = make_api_key(client, u)["key"]
+    warm(server, u.headers)
+    warm(server, {"X-API-Key": key})
+    r = client.patch(f"/admin/users/{u.id}", headers=admin.headers,
+                     json={"is_active": False})
+    assert r.status_code == 200
+    all_now(server, u.headers, 401)
+    all_now(server, {"X-API-Key": key}, 401)
+
+
+def test_demotion_reaches_every_thread(server, client, admin):
+    u = new_full_user(client)
+    assert client.patch(f"/admin/users/{u.id}", headers=admin.headers,
+                        json={"role": "admin"}).status_code == 200
+    warm(server, u.headers, path="/admin/users")
+    assert client.patch(f"/admin/users/{u.id}", headers=admin.headers,
+                        json={"role": "user"}).status_code == 200
+    all_now(server, u.headers, 403, path="/admin/users")
+
+
+def test_key_revoke_reaches_every_thread(server, client):
+    u = new_full_user(client)
+    d = make_api_key(client, u)
+    warm(server, {"X-API-Key": d["key"]})
+    assert client.delete(f"/api-keys/{d['id']}",
+                         headers=u.headers).status_code == 204
+    all_now(server, {"X-API-Key": d["key"]}, 401)
+
+
+def test_user_delete_reaches_every_thread(server, client, admin):
+    u = new_full_user(client)
+    key = make_api_key(client, u)["key"]
+    warm(server, u.headers)
+    warm(server, {"X-API-Key": key})
+    assert client.delete(f"/users/{u.id}",
+                         headers=admin.headers).status_code == 204
+    all_now(server, u.headers, 401)
+    all_now(server, {"X-API-Key": key}, 401)
