@@ -101,12 +101,12 @@ struct gh_login_counter {
 
 /* Outcome of presenting a refresh token. */
 enum gh_refresh_result {
-	GH_REFRESH_ROTATED,  /* valid: spent, successor stored */
-	GH_REFRESH_GRACE,    /* spent within the grace window: successor
-				stored, nothing revoked */
-	GH_REFRESH_REUSED,   /* spent before: the session is now revoked */
-	GH_REFRESH_INVALID,  /* unknown, expired, session revoked or user
-				gone/inactive */
+	GH_REFRESH_ROTATED, /* valid: spent, successor stored */
+	GH_REFRESH_GRACE,   /* spent within the grace window: successor
+	                       stored, nothing revoked */
+	GH_REFRESH_REUSED,  /* spent before: the session is now revoked */
+	GH_REFRESH_INVALID, /* unknown, expired, session revoked or user
+	                       gone/inactive */
 };
 
 struct gh_store;
@@ -115,13 +115,12 @@ struct gh_store;
  * and is returned by the listing function. */
 typedef enum gh_err (*gh_store_user_fn)(void *ctx, const struct gh_user *u);
 typedef enum gh_err (*gh_store_post_fn)(void *ctx, const struct gh_post *p);
-typedef enum gh_err (*gh_store_session_fn)(void *ctx,
-    const struct gh_session *s);
-typedef enum gh_err (*gh_store_apikey_fn)(void *ctx,
-    const struct gh_apikey *k);
+typedef enum gh_err (*gh_store_session_fn)(
+    void *ctx, const struct gh_session *s);
+typedef enum gh_err (*gh_store_apikey_fn)(void *ctx, const struct gh_apikey *k);
 typedef enum gh_err (*gh_store_todo_fn)(void *ctx, const struct gh_todo *t);
-typedef enum gh_err (*gh_store_audit_fn)(void *ctx,
-    const struct gh_audit_entry *e);
+typedef enum gh_err (*gh_store_audit_fn)(
+    void *ctx, const struct gh_audit_entry *e);
 
 struct gh_store_ops {
 	void (*close)(struct gh_store *s);
@@ -160,14 +159,14 @@ struct gh_store_ops {
 	    int64_t now, int64_t expires_at, int64_t grace_usec,
 	    struct gh_arena *a, struct gh_user *u, gh_id *sid,
 	    enum gh_refresh_result *res);
-	enum gh_err (*session_revoke)(struct gh_store *s, gh_id sid,
-	    gh_id user_id, int64_t now);
+	enum gh_err (*session_revoke)(
+	    struct gh_store *s, gh_id sid, gh_id user_id, int64_t now);
 	enum gh_err (*session_of_refresh)(struct gh_store *s,
 	    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
 	enum gh_err (*session_list)(struct gh_store *s, gh_id user_id,
 	    int64_t now, gh_store_session_fn fn, void *ctx);
-	enum gh_err (*user_set_password)(struct gh_store *s, gh_id id,
-	    const char *new_hash, int64_t now);
+	enum gh_err (*user_set_password)(
+	    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
 	enum gh_err (*apikey_create)(struct gh_store *s, gh_id user_id,
 	    const char *name, const char *prefix, const unsigned char *hash,
 	    int64_t now, int64_t expires_at, struct gh_arena *a,
@@ -177,15 +176,15 @@ struct gh_store_ops {
 	enum gh_err (*apikey_touch)(struct gh_store *s, gh_id id, int64_t now);
 	enum gh_err (*apikey_list)(struct gh_store *s, gh_id user_id,
 	    int64_t now, gh_store_apikey_fn fn, void *ctx);
-	enum gh_err (*apikey_revoke)(struct gh_store *s, gh_id id,
-	    gh_id user_id, int64_t now);
+	enum gh_err (*apikey_revoke)(
+	    struct gh_store *s, gh_id id, gh_id user_id, int64_t now);
 	enum gh_err (*login_counter_get)(struct gh_store *s, const char *kind,
 	    const char *key, struct gh_login_counter *out);
 	enum gh_err (*login_failure_add)(struct gh_store *s, const char *kind,
 	    const char *key, int64_t now, int64_t window,
 	    struct gh_login_counter *out);
-	enum gh_err (*login_counter_clear)(struct gh_store *s,
-	    const char *kind, const char *key);
+	enum gh_err (*login_counter_clear)(
+	    struct gh_store *s, const char *kind, const char *key);
 
 	/* todos (store_sqlite_todos.c) */
 	enum gh_err (*todo_create)(struct gh_store *s, gh_id user_id,
@@ -196,18 +195,17 @@ struct gh_store_ops {
 	enum gh_err (*todo_update)(struct gh_store *s, gh_id id, gh_id user_id,
 	    const char *title, int completed, struct gh_arena *a,
 	    struct gh_todo *out);
-	enum gh_err (*todo_delete)(struct gh_store *s, gh_id id,
-	    gh_id user_id);
+	enum gh_err (*todo_delete)(struct gh_store *s, gh_id id, gh_id user_id);
 	enum gh_err (*todo_list)(struct gh_store *s, gh_id user_id,
 	    gh_id after_id, int64_t limit, gh_store_todo_fn fn, void *ctx);
 
 	/* administration and audit (store_sqlite_admin.c) */
 	enum gh_err (*user_admin_update)(struct gh_store *s, gh_id id,
-	    const enum gh_role *role, const bool *is_active,
-	    struct gh_arena *a, struct gh_user *out);
+	    const enum gh_role *role, const bool *is_active, struct gh_arena *a,
+	    struct gh_user *out);
 	enum gh_err (*user_delete)(struct gh_store *s, gh_id id);
-	enum gh_err (*audit_add)(struct gh_store *s,
-	    const struct gh_audit_entry *e);
+	enum gh_err (*audit_add)(
+	    struct gh_store *s, const struct gh_audit_entry *e);
 	enum gh_err (*audit_list)(struct gh_store *s, gh_id before_id,
 	    int64_t limit, gh_id user_id, const char *event,
 	    gh_store_audit_fn fn, void *ctx);
@@ -303,8 +301,8 @@ enum gh_err gh_store_refresh_rotate(struct gh_store *s,
 
 /* Revoke session sid (of user_id, or of anyone when user_id is 0).
  * GH_ERR_NOTFOUND when there is no such live session. */
-enum gh_err gh_store_session_revoke(struct gh_store *s, gh_id sid,
-    gh_id user_id, int64_t now);
+enum gh_err gh_store_session_revoke(
+    struct gh_store *s, gh_id sid, gh_id user_id, int64_t now);
 
 /* The session (and its user) a refresh token belongs to, spent or not. */
 enum gh_err gh_store_session_of_refresh(struct gh_store *s,
@@ -316,16 +314,15 @@ enum gh_err gh_store_session_list(struct gh_store *s, gh_id user_id,
 
 /* Set a new password hash, bump the token version and revoke every
  * session of the user, atomically. */
-enum gh_err gh_store_user_set_password(struct gh_store *s, gh_id id,
-    const char *new_hash, int64_t now);
+enum gh_err gh_store_user_set_password(
+    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
 
 /* ---- API keys ----------------------------------------------------------- */
 
 /* Store a key; GH_ERR_CONFLICT if the prefix exists (retry with another). */
 enum gh_err gh_store_apikey_create(struct gh_store *s, gh_id user_id,
     const char *name, const char *prefix, const unsigned char *hash,
-    int64_t now, int64_t expires_at, struct gh_arena *a,
-    struct gh_apikey *out);
+    int64_t now, int64_t expires_at, struct gh_arena *a, struct gh_apikey *out);
 
 /* The key with this prefix if it is not revoked (expiry is the caller's
  * check); GH_ERR_NOTFOUND otherwise. */
@@ -336,12 +333,12 @@ enum gh_err gh_store_apikey_by_prefix(struct gh_store *s, const char *prefix,
 enum gh_err gh_store_apikey_touch(struct gh_store *s, gh_id id, int64_t now);
 
 /* The user's keys that are neither revoked nor expired at now, by id. */
-enum gh_err gh_store_apikey_list(struct gh_store *s, gh_id user_id,
-    int64_t now, gh_store_apikey_fn fn, void *ctx);
+enum gh_err gh_store_apikey_list(struct gh_store *s, gh_id user_id, int64_t now,
+    gh_store_apikey_fn fn, void *ctx);
 
 /* Revoke key id of user_id; GH_ERR_NOTFOUND if not theirs or revoked. */
-enum gh_err gh_store_apikey_revoke(struct gh_store *s, gh_id id,
-    gh_id user_id, int64_t now);
+enum gh_err gh_store_apikey_revoke(
+    struct gh_store *s, gh_id id, gh_id user_id, int64_t now);
 
 /* ---- failed-login counters (kind "user" or "addr") ---------------------- */
 
@@ -352,11 +349,10 @@ enum gh_err gh_store_login_counter_get(struct gh_store *s, const char *kind,
 /* Count one failure at now (unix seconds); a counter whose first failure
  * is older than window seconds restarts at 1.  *out is the new state. */
 enum gh_err gh_store_login_failure_add(struct gh_store *s, const char *kind,
-    const char *key, int64_t now, int64_t window,
-    struct gh_login_counter *out);
+    const char *key, int64_t now, int64_t window, struct gh_login_counter *out);
 
-enum gh_err gh_store_login_counter_clear(struct gh_store *s,
-    const char *kind, const char *key);
+enum gh_err gh_store_login_counter_clear(
+    struct gh_store *s, const char *kind, const char *key);
 
 /* ---- todos: every call is scoped to the owner --------------------------- */
 
@@ -370,11 +366,9 @@ enum gh_err gh_store_todo_get(struct gh_store *s, gh_id id, gh_id user_id,
 
 /* title NULL keeps it; completed < 0 keeps it, else 0/1. */
 enum gh_err gh_store_todo_update(struct gh_store *s, gh_id id, gh_id user_id,
-    const char *title, int completed, struct gh_arena *a,
-    struct gh_todo *out);
+    const char *title, int completed, struct gh_arena *a, struct gh_todo *out);
 
-enum gh_err gh_store_todo_delete(struct gh_store *s, gh_id id,
-    gh_id user_id);
+enum gh_err gh_store_todo_delete(struct gh_store *s, gh_id id, gh_id user_id);
 
 /* The user's todos with id > after_id, by id, at most limit (< 0: all). */
 enum gh_err gh_store_todo_list(struct gh_store *s, gh_id user_id,
@@ -395,8 +389,8 @@ enum gh_err gh_store_user_admin_update(struct gh_store *s, gh_id id,
  * GH_ERR_NOTFOUND; GH_ERR_CONFLICT when it is the last active admin. */
 enum gh_err gh_store_user_delete(struct gh_store *s, gh_id id);
 
-enum gh_err gh_store_audit_add(struct gh_store *s,
-    const struct gh_audit_entry *e);
+enum gh_err gh_store_audit_add(
+    struct gh_store *s, const struct gh_audit_entry *e);
 
 /* Entries newest first with id < before_id (0: from the newest), at most
  * limit, optionally only of user_id (0: any) and event (NULL: any). */
