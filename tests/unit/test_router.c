@@ -93,8 +93,9 @@ static const struct {
         BIT(GH_GET) | BIT(GH_HEAD) | BIT(GH_POST)},
     {GH_GET, "/auth/token", GH_ROUTE_NO_METHOD, NULL, NULL, BIT(GH_POST)},
     {GH_GET, "/auth/register", GH_ROUTE_NO_METHOD, NULL, NULL, BIT(GH_POST)},
+    /* DELETE /users/{user_id} also matches the path */
     {GH_POST, "/users/me", GH_ROUTE_NO_METHOD, NULL, NULL,
-        BIT(GH_GET) | BIT(GH_HEAD)},
+        BIT(GH_GET) | BIT(GH_HEAD) | BIT(GH_DELETE)},
     {GH_POST, "/", GH_ROUTE_NO_METHOD, NULL, NULL, BIT(GH_GET) | BIT(GH_HEAD)},
     {GH_OPTIONS, "/healthz", GH_ROUTE_NO_METHOD, NULL, NULL,
         BIT(GH_GET) | BIT(GH_HEAD)},
