@@ -130,7 +130,7 @@ static const struct {
     {GH_GET, "/auth", GH_ROUTE_NO_PATH, NULL, NULL, 0},
     {GH_GET, "/admin", GH_ROUTE_NO_PATH, NULL, NULL, 0},
     {GH_GET, "/users", GH_ROUTE_NO_PATH, NULL, NULL, 0},
-    {GH_GET, "/users/5", GH_ROUTE_NO_PATH, NULL, NULL, 0},
+    {GH_GET, "/users/5", GH_ROUTE_NO_METHOD, NULL, NULL, BIT(GH_DELETE)},
     {GH_GET, "/healthz?x=1", GH_ROUTE_NO_PATH, NULL, NULL, 0},
     {GH_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q", GH_ROUTE_NO_PATH, NULL, NULL,
         0},
