@@ -19,6 +19,7 @@
 #include "handlers/app.h"
 #include "http/resp.h"
 #include "log.h"
+#include "policy/throttle.h"
 #include "util/form.h"
 #include "util/jsonw.h"
 #include "util/timefmt.h"
@@ -317,39 +318,19 @@ login_ok(struct gh_req *req, const struct gh_user *u)
 	return r;
 }
 
-/*
- * Brute-force throttling.  Failures are counted per attempted username
- * and per client address over LOGIN_WINDOW_SECONDS.  Once a counter has
- * reached its limit, attempts are refused (429) until last failure +
- * delay, where the delay doubles with every further failure, from a base
- * of window/180 (5 s by default) up to the window itself.
- */
-static int64_t
-lock_delay(int64_t failures, int64_t limit, int64_t window)
-{
-	int64_t base = GH_MAX(window / 180, 1), d = base;
-	int64_t k = failures - limit;
-
-	while (k-- > 0 && d < window)
-		d *= 2;
-	return GH_MIN(d, window);
-}
-
+/* Brute-force throttling: the rule is policy/throttle.c's. */
 /* Seconds to wait before the counter (kind, key) admits an attempt. */
 static int64_t
 throttled_for(struct gh_req *req, const char *kind, const char *key,
     int64_t limit, int64_t now)
 {
 	struct gh_app *app = req->app;
-	int64_t window = app->cfg->login_window_seconds, until;
 	struct gh_login_counter lc;
 
 	if (gh_store_login_counter_get(app->store, kind, key, &lc) != GH_OK)
 		return 0;
-	if (lc.failures < limit || now - lc.first_at >= window)
-		return 0;
-	until = lc.last_at + lock_delay(lc.failures, limit, window);
-	return until > now ? until - now : 0;
+	return gh_throttle_wait(lc.failures, lc.first_at, lc.last_at, limit,
+	    app->cfg->login_window_seconds, now);
 }
 
 static void
