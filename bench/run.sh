@@ -3,19 +3,21 @@
 # ceiling: a fixed JSON body) and the seed's FastAPI application (the
 # baseline gatehouse replaces).
 #
-#   make bench        bench/run.sh                 (full run, ~10 minutes)
+#   make bench        bench/run.sh                 (full run, ~15-20 minutes)
 #   make bench-smoke  BENCH_SMOKE=1 bench/run.sh   (~1 s per scenario; only
 #                                                   proves the harness works)
 #
 # For each server: start it on a free port with fresh data in a temp dir,
-# poll until it answers, seed one user, its token and 100 posts through the
-# API (bench/seed.py), run the wrk scenarios (bench/wrk.lua), stop it by PID.
+# poll until it answers, seed one user, its token, an API key (gatehouse) and
+# 100 posts through the API (bench/seed.py), run the wrk scenarios
+# (bench/wrk.lua), stop it by PID. The FastAPI seed has neither API keys nor
+# refresh tokens: it skips "apikey" and "refresh".
 # Results: a Markdown table on stdout and in bench/out/results.md; every
 # single run in bench/out/raw.tsv; wrk and server output in bench/out/.
 #
 # Exit status is non-zero when the harness itself breaks (a server does not
 # start, seeding fails, wrk fails, a scenario completes no request or every
-# request errors) - never because a figure is slow.
+# request errors, a refresh chain breaks) - never because a figure is slow.
 #
 # Environment (defaults: full run / smoke):
 #   BENCH_DURATION=10/1        seconds per measured run
@@ -40,7 +42,8 @@
 #   BENCH_GATEHOUSE_BIN=build/gatehouse   BENCH_GATEHOUSE_ARGS=   (extra flags)
 #   BENCH_SEED_APP_DIR=/work/shared/reference/fastapi_seed
 #   BENCH_SEED_WORKERS=$(nproc)
-#   BENCH_SCENARIOS="me list patch login mixed create"   subset, in this order
+#   BENCH_SCENARIOS="me apikey list patch login refresh mixed create"
+#                              subset, in this order
 #   BENCH_KEEP_TMP=1           keep the temp dir (data, nginx config)
 set -euo pipefail
 
@@ -73,7 +76,7 @@ START_TIMEOUT=${BENCH_START_TIMEOUT:-60}
 GATEHOUSE_BIN=${BENCH_GATEHOUSE_BIN:-$ROOT/build/gatehouse}
 SEED_APP_DIR=${BENCH_SEED_APP_DIR:-/work/shared/reference/fastapi_seed}
 SEED_WORKERS=${BENCH_SEED_WORKERS:-$NPROC}
-SCENARIOS=${BENCH_SCENARIOS:-me list patch login mixed create}
+SCENARIOS=${BENCH_SCENARIOS:-me apikey list patch login refresh mixed create}
 SECRET=bench-secret-key-0123456789abcdef0123456789abcdef
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -92,7 +95,7 @@ done
 case $WARMUP in '' | *[!0-9]*) die "BENCH_WARMUP must be an integer" ;; esac
 for scen in $SCENARIOS; do
 	case $scen in
-	me | list | patch | login | mixed | create) ;;
+	me | apikey | list | patch | login | refresh | mixed | create) ;;
 	*) die "unknown scenario '$scen' in BENCH_SCENARIOS" ;;
 	esac
 done
@@ -273,6 +276,7 @@ http {
 		location = /healthz { return 200 '{"status":"ok"}'; }
 		location = /users/me { return 200 '$body_user'; }
 		location = /auth/token { return 200 '$body_token'; }
+		location = /auth/refresh { return 200 '$body_token'; }
 		location = /posts {
 			if (\$request_method = POST) { return 201 '$body_post'; }
 			alias $dir/list.json; # too long for a config string
@@ -325,18 +329,36 @@ start_fastapi() {
 
 # ---- wrk -------------------------------------------------------------------
 
+# new_sessions FILE CONNECTIONS THREADS: fresh refresh tokens for one wrk run
+# of "refresh" (each token works once, so every run, warm-up included, needs
+# its own): one session per connection plus two spare per thread (see
+# wrk.lua), made by logging in; sets REFRESH_PER_THREAD.
+new_sessions() {
+	local file=$1 conns=$2 threads=$3
+	REFRESH_PER_THREAD=$((conns / threads + 2)) # wrk: conns / threads each
+	"$PYTHON" "$HERE/seed.py" sessions "$BASE" "$USER_NAME" "$USER_PASS" \
+	    $((REFRESH_PER_THREAD * threads)) "$file" ||
+	    die "creating sessions for refresh failed"
+}
+
 # run_wrk SERVER SCENARIO RUN MODE CONNECTIONS SECONDS [check]
 # Runs one bounded wrk, prints its BENCH line (with server/scenario/run in
-# front) on stdout. With "check", fails the harness when nothing completed or
-# every response was an error.
+# front) on stdout. With "check", fails the harness when nothing completed,
+# every response was an error, or (refresh) any chain of tokens broke.
 run_wrk() {
 	local server=$1 scen=$2 run=$3 mode=$4 conns=$5 secs=$6 check=${7:-}
-	local threads=$THREADS out line req non2xx sock wpid rc
+	local threads=$THREADS out line req non2xx sock wpid rc bad starved
+	local rfile="" REFRESH_PER_THREAD=0
 	[ "$threads" -le "$conns" ] || threads=$conns
 	out=$OUT/wrk/$server-$scen-$run.txt
+	if [ "$mode" = refresh ]; then
+		rfile=$TMP/refresh-$server-$scen-$run.txt
+		new_sessions "$rfile" "$conns" "$threads"
+	fi
 	# in the background, so that a signal to this script is handled at once
 	BENCH_MODE=$mode BENCH_TAG=$scen BENCH_TOKEN=$TOKEN BENCH_IDS=$IDS \
-	    BENCH_USER=$USER_NAME BENCH_PASS=$USER_PASS \
+	    BENCH_USER=$USER_NAME BENCH_PASS=$USER_PASS BENCH_APIKEY=$APIKEY \
+	    BENCH_REFRESH_FILE=$rfile BENCH_REFRESH_PER_THREAD=$REFRESH_PER_THREAD \
 	    timeout -k 5 $((secs + TIMEOUT + 30)) \
 	    wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout "${TIMEOUT}s" \
 	    -s "$HERE/wrk.lua" "$BASE" >"$out" 2>&1 &
@@ -360,6 +382,13 @@ run_wrk() {
 		    die "$server $scen: no request completed in ${secs}s ($sock socket errors; see $out)"
 		[ "$non2xx" -lt "$req" ] ||
 		    die "$server $scen: every one of $req responses was an error status (see $out)"
+		# a refresh that fails breaks its connection's chain of tokens:
+		# a harness bug (a token presented twice) or a server bug, and
+		# the figures would measure the error path
+		bad=$(($(field badresp "$line") + 0))
+		starved=$(($(field starved "$line") + 0))
+		[ "$mode" != refresh ] || [ $((non2xx + bad + starved)) -eq 0 ] ||
+		    die "$server $scen: $non2xx non-2xx, $bad other responses without a new refresh token, $starved requests with no live token left: the refresh chain broke (see $out)"
 	fi
 	printf 'server=%s\tscenario=%s\trun=%s\tconnections=%s\t%s\n' \
 	    "$server" "$scen" "$run" "$conns" "${line#BENCH	}"
@@ -439,9 +468,12 @@ bench_server() { # NAME
 	log "$name ready at $BASE (pid $SERVER_PID)"
 	if [ "$name" = nginx ]; then
 		TOKEN=fixed-body-needs-no-token IDS=$(seq -s, 1 100)
-		USER_NAME=benchuser USER_PASS=unused
+		USER_NAME=benchuser USER_PASS=unused APIKEY=gh_fixed_body_needs_no_key
 	else
-		"$PYTHON" "$HERE/seed.py" seed "$BASE" "$TMP/seed.env" >&2 ||
+		local keyopt=--api-key
+		[ "$name" = gatehouse ] || keyopt=""
+		# shellcheck disable=SC2086 # keyopt: no word or one
+		"$PYTHON" "$HERE/seed.py" seed "$BASE" "$TMP/seed.env" $keyopt >&2 ||
 		    die "seeding $name failed"
 		# shellcheck disable=SC1091
 		. "$TMP/seed.env"
@@ -451,7 +483,17 @@ bench_server() { # NAME
 	# would list every post created before it.
 	for scen in $SCENARIOS; do
 		case $scen in
+		apikey | refresh)
+			if [ "$name" = fastapi ]; then
+				log "  $scen: skipped (the FastAPI seed has no such route)"
+				continue
+			fi
+			;;
+		esac
+		case $scen in
 		me) measure "$name" me me ;;
+		apikey) measure "$name" apikey apikey ;;
+		refresh) measure "$name" refresh refresh ;;
 		list) measure "$name" list list ;;
 		patch) measure "$name" patch patch ;;
 		login)
@@ -475,7 +517,7 @@ mkdir -p "$OUT/logs" "$OUT/wrk"
 rm -f "$OUT"/wrk/*.txt
 RAW=$OUT/raw.tsv
 : >"$RAW"
-TOKEN="" IDS="" USER_NAME="" USER_PASS=""
+TOKEN="" IDS="" USER_NAME="" USER_PASS="" APIKEY=""
 SERVERS=()
 [ "${BENCH_SKIP_NGINX:-0}" = 1 ] || SERVERS+=(nginx)
 [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ] || SERVERS+=(gatehouse)

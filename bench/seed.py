@@ -1,11 +1,23 @@
 #!/usr/bin/python3
 """seed.py - put the benchmark's data into a server through its public API.
 
-    seed.py seed BASE_URL OUT_FILE      register one user, log in, create
+    seed.py seed BASE_URL OUT_FILE [--api-key]
+                                        register one user, log in, create
                                         POSTS posts, check that
                                         GET /posts?limit=POSTS returns them;
-                                        write shell assignments (TOKEN, IDS,
-                                        USER, PASS) to OUT_FILE
+                                        with --api-key also create an API key
+                                        (POST /api-keys) and check that it
+                                        authenticates GET /users/me; write
+                                        shell assignments (TOKEN, IDS, USER,
+                                        PASS, APIKEY - empty without
+                                        --api-key) to OUT_FILE
+    seed.py sessions BASE_URL USER PASS COUNT OUT_FILE
+                                        log in COUNT times (in parallel: a
+                                        login costs a password hash) and
+                                        write the COUNT refresh tokens, one a
+                                        line, to OUT_FILE: one session per
+                                        wrk connection of the "refresh"
+                                        scenario, whose tokens each work once
     seed.py nginx-bodies OUT_DIR        write the fixed JSON bodies nginx
                                         answers with (same shapes and sizes
                                         as the real responses)
@@ -13,8 +25,10 @@
 Standard library only. Any failure exits non-zero with a one-line reason:
 the benchmark cannot mean anything without its data.
 """
+import concurrent.futures
 import http.client
 import json
+import re
 import sys
 import urllib.parse
 
@@ -22,6 +36,9 @@ POSTS = 100
 USER = "benchuser"
 EMAIL = "benchuser@example.com"
 PASS = "bench-password-1"  # [A-Za-z0-9-] only: no quoting in shell or form
+SESSION_THREADS = 8  # parallel logins in "sessions"
+# what may go verbatim into a shell '...' string, a JSON string and a header
+SAFE_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
 
 
 def post_title(i):
@@ -68,7 +85,13 @@ def expect(what, got, want, raw):
         fail("%s: HTTP %d (want %s): %.300r" % (what, got, want, raw))
 
 
-def seed(base, out_file):
+def check_token(what, token, raw):
+    if not isinstance(token, str) or not SAFE_TOKEN.match(token):
+        fail("%s: missing or unexpected characters: %.300r" % (what, raw))
+    return token
+
+
+def seed(base, out_file, api_key=False):
     c = Client(base)
     st, _, raw = c.call("POST", "/auth/register",
                         {"username": USER, "email": EMAIL, "password": PASS})
@@ -82,6 +105,15 @@ def seed(base, out_file):
     auth = {"Authorization": "Bearer " + token}
     st, _, raw = c.call("GET", "/users/me", headers=auth)
     expect("GET /users/me", st, (200,), raw)
+    key = ""
+    if api_key:
+        st, body, raw = c.call("POST", "/api-keys", {"name": "bench"},
+                               headers=auth)
+        expect("POST /api-keys", st, (201,), raw)
+        key = check_token("POST /api-keys: key", (body or {}).get("key"),
+                          raw)
+        st, _, raw = c.call("GET", "/users/me", headers={"X-API-Key": key})
+        expect("GET /users/me with X-API-Key", st, (200,), raw)
     ids = []
     for i in range(1, POSTS + 1):
         st, body, raw = c.call("POST", "/posts",
@@ -96,10 +128,30 @@ def seed(base, out_file):
              (POSTS, len(body) if isinstance(body, list) else "non-list",
               POSTS))
     with open(out_file, "w") as f:
-        f.write("TOKEN='%s'\nIDS='%s'\nUSER='%s'\nPASS='%s'\n" %
-                (token, ",".join(map(str, ids)), USER, PASS))
-    print("seed.py: %s: 1 user, %d posts, list of %d rows (%d bytes)" %
-          (base, len(ids), len(body), len(raw)))
+        f.write("TOKEN='%s'\nIDS='%s'\nUSER='%s'\nPASS='%s'\n"
+                "APIKEY='%s'\n" %
+                (check_token("login: access_token", token, token),
+                 ",".join(map(str, ids)), USER, PASS, key))
+    print("seed.py: %s: 1 user, %d posts, list of %d rows (%d bytes)%s" %
+          (base, len(ids), len(body), len(raw),
+           ", 1 API key" if key else ""))
+
+
+def sessions(base, user, password, count, out_file):
+    """COUNT logins, COUNT distinct refresh tokens, one a line."""
+
+    def login(_):
+        st, body, raw = Client(base).call(
+            "POST", "/auth/token", {"username": user, "password": password},
+            form=True)
+        expect("login", st, (200,), raw)
+        return check_token("login: refresh_token",
+                           (body or {}).get("refresh_token"), raw)
+
+    with concurrent.futures.ThreadPoolExecutor(SESSION_THREADS) as pool:
+        tokens = list(pool.map(login, range(count)))
+    with open(out_file, "w") as f:
+        f.write("".join(t + "\n" for t in tokens))
 
 
 def nginx_bodies(out_dir):
@@ -111,10 +163,13 @@ def nginx_bodies(out_dir):
         "list": posts,
         "post": posts[0],
         "user": {"id": 1, "username": USER, "email": EMAIL,
-                 "is_admin": True},
-        # roughly the size of a real HS256 access token response
+                 "is_admin": True, "role": "admin", "is_active": True,
+                 "created_at": stamp + "Z"},
+        # the size of a real token response (HS256 access token with sid,
+        # jti and ver claims; 256-bit refresh token): login and refresh
         "token": {"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
-                  "x" * 120 + "." + "y" * 43, "token_type": "bearer"},
+                  "x" * 186 + "." + "y" * 43, "token_type": "bearer",
+                  "expires_in": 1800, "refresh_token": "z" * 43},
     }
     for name, obj in bodies.items():
         text = json.dumps(obj, separators=(",", ":"))
@@ -127,10 +182,19 @@ def nginx_bodies(out_dir):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "seed":
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "seed" and \
+            sys.argv[4:] in ([], ["--api-key"]):
         try:
-            seed(sys.argv[2], sys.argv[3])
+            seed(sys.argv[2], sys.argv[3], api_key=len(sys.argv) == 5)
         except (OSError, http.client.HTTPException, KeyError, TypeError,
+                ValueError) as e:
+            fail("%s: %s: %s" % (sys.argv[2], type(e).__name__, e))
+    elif len(sys.argv) == 7 and sys.argv[1] == "sessions" and \
+            sys.argv[5].isdigit() and int(sys.argv[5]) > 0:
+        try:
+            sessions(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+                     sys.argv[6])
+        except (OSError, http.client.HTTPException, TypeError,
                 ValueError) as e:
             fail("%s: %s: %s" % (sys.argv[2], type(e).__name__, e))
     elif len(sys.argv) == 3 and sys.argv[1] == "nginx-bodies":

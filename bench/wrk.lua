@@ -5,13 +5,20 @@
 -- them):
 --
 --   BENCH_MODE    me      GET  /users/me              (Bearer)
+--                 apikey  GET  /users/me              (X-API-Key)
 --                 list    GET  /posts?limit=100
 --                 create  POST /posts                 (Bearer, JSON)
 --                 patch   PATCH /posts/{id}           (Bearer, JSON; ids
 --                                                      from BENCH_IDS, spread
 --                                                      over the threads)
 --                 login   POST /auth/token            (form body)
+--                 refresh POST /auth/refresh          (JSON; chained, below)
 --   BENCH_TOKEN   access token for the Bearer modes
+--   BENCH_APIKEY  API key for "apikey"
+--   BENCH_REFRESH_FILE, BENCH_REFRESH_PER_THREAD   for "refresh": a file of
+--                 fresh refresh tokens, one a line (one session each), and
+--                 how many of them each thread takes (thread i takes lines
+--                 i*n+1 .. (i+1)*n)
 --   BENCH_IDS     comma-separated post ids for "patch"
 --   BENCH_USER, BENCH_PASS   credentials for "login"
 --   BENCH_TAG     free text echoed on the result line
@@ -20,6 +27,21 @@
 -- almost nothing on the client side. done() prints one machine-readable line
 -- (tab-separated key=value pairs after the word BENCH) that run.sh parses;
 -- latencies are in microseconds there, as wrk records them.
+--
+-- "refresh" cannot replay one request: a refresh token works once (a spent
+-- one presented again revokes its session and is answered 401). Each thread
+-- keeps a FIFO queue of live tokens: request() takes the oldest, response()
+-- appends the one the answer carries. wrk calls request() whenever one of the
+-- thread's connections may send, and response() when one has received, so
+-- with at least as many tokens as connections every connection always finds
+-- a live token, and each token is presented exactly once. run.sh gives each
+-- thread two more tokens than it has connections: wrk's start-up check calls
+-- request() once on the first thread and throws the request away. A response
+-- that is not a 200 carrying a refresh token breaks its chain; those are
+-- counted (wrk counts status >= 400 itself as non-2xx; "badresp" counts the
+-- rest), and if the queue ever runs dry, request() sends a token that cannot
+-- be valid (401) and counts it as "starved". run.sh fails a refresh run that
+-- had any of these: it would be a harness bug, or a server bug.
 
 local mode = os.getenv("BENCH_MODE") or "me"
 local token = os.getenv("BENCH_TOKEN") or ""
@@ -31,12 +53,71 @@ local function urlencode(s)
 	end))
 end
 
--- Thread numbering, so that each thread starts PATCHing at another id.
+-- The main Lua state's slice of BENCH_REFRESH_FILE for thread I (0-based),
+-- as one newline-separated string.
+local refresh_lines
+local function refresh_slice(i)
+	local per = tonumber(os.getenv("BENCH_REFRESH_PER_THREAD") or "")
+	if not per or per < 1 then
+		error("BENCH_MODE=refresh needs BENCH_REFRESH_PER_THREAD")
+	end
+	if not refresh_lines then
+		local path = os.getenv("BENCH_REFRESH_FILE") or ""
+		local f = io.open(path, "r")
+		if not f then
+			error("BENCH_MODE=refresh: cannot read BENCH_REFRESH_FILE '" ..
+			    path .. "'")
+		end
+		refresh_lines = {}
+		for line in f:lines() do
+			if line ~= "" then
+				refresh_lines[#refresh_lines + 1] = line
+			end
+		end
+		f:close()
+	end
+	if #refresh_lines < (i + 1) * per then
+		error(string.format("BENCH_REFRESH_FILE has %d tokens; thread " ..
+		    "%d needs lines %d..%d", #refresh_lines, i, i * per + 1,
+		    (i + 1) * per))
+	end
+	return table.concat(refresh_lines, "\n", i * per + 1, (i + 1) * per)
+end
+
+-- Thread numbering, so that each thread starts PATCHing at another id; the
+-- threads are kept for done(), which sums their counters.
 local thread_count = 0
+local threads = {}
 function setup(thread)
 	thread:set("thread_index", thread_count)
+	if mode == "refresh" then
+		thread:set("refresh_initial", refresh_slice(thread_count))
+	end
 	thread_count = thread_count + 1
+	threads[thread_count] = thread
 end
+
+-- Per-thread counters (globals, so that done() can read them with
+-- thread:get): see "refresh" above.
+badresp = 0
+starved = 0
+
+-- The refresh token queue of this thread.
+local queue, qhead, qtail = {}, 1, 0
+local function push(t)
+	qtail = qtail + 1
+	queue[qtail] = t
+end
+local function pop()
+	if qhead > qtail then
+		return nil
+	end
+	local t = queue[qhead]
+	queue[qhead] = nil
+	qhead = qhead + 1
+	return t
+end
+local json_only = { ["Content-Type"] = "application/json" }
 
 local requests = {}
 local next_request = 1
@@ -49,6 +130,20 @@ function init(args)
 	}
 	if mode == "me" then
 		requests[1] = wrk.format("GET", "/users/me", bearer)
+	elseif mode == "apikey" then
+		local key = os.getenv("BENCH_APIKEY") or ""
+		if key == "" then
+			error("BENCH_MODE=apikey needs BENCH_APIKEY")
+		end
+		requests[1] = wrk.format("GET", "/users/me",
+		    { ["X-API-Key"] = key })
+	elseif mode == "refresh" then
+		for t in (refresh_initial or ""):gmatch("[^\n]+") do
+			push(t)
+		end
+		if qtail == 0 then
+			error("BENCH_MODE=refresh: no refresh token for this thread")
+		end
 	elseif mode == "list" then
 		requests[1] = wrk.format("GET", "/posts?limit=100", {})
 	elseif mode == "create" then
@@ -81,6 +176,15 @@ function init(args)
 end
 
 function request()
+	if mode == "refresh" then
+		local t = pop()
+		if not t then
+			starved = starved + 1
+			t = "starved-no-live-refresh-token"
+		end
+		return wrk.format("POST", "/auth/refresh", json_only,
+		    '{"refresh_token":"' .. t .. '"}')
+	end
 	local r = requests[next_request]
 	next_request = next_request + 1
 	if next_request > #requests then
@@ -89,8 +193,31 @@ function request()
 	return r
 end
 
+-- Defined for "refresh" only: with a response() function, wrk parses every
+-- response's headers and body, which the other modes need not pay for.
+if mode == "refresh" then
+	function response(status, headers, body)
+		if status == 200 then
+			local t = body and
+			    body:match('"refresh_token"%s*:%s*"([^"\\]+)"')
+			if t then
+				push(t)
+				return
+			end
+		end
+		if status < 400 then
+			badresp = badresp + 1 -- wrk counts >= 400 as non-2xx
+		end
+	end
+end
+
 function done(summary, latency, req)
 	local e = summary.errors
+	local bad, hungry = 0, 0
+	for _, thread in ipairs(threads) do
+		bad = bad + (thread:get("badresp") or 0)
+		hungry = hungry + (thread:get("starved") or 0)
+	end
 	local secs = summary.duration / 1e6
 	local rps = 0
 	if secs > 0 then
@@ -102,8 +229,9 @@ function done(summary, latency, req)
 	io.write(string.format("BENCH\ttag=%s\tmode=%s\trequests=%d" ..
 	    "\tduration_us=%d\trps=%.2f\tp50_ms=%.3f\tp99_ms=%.3f" ..
 	    "\tp999_ms=%.3f\tmean_ms=%.3f\tmax_ms=%.3f\tnon2xx=%d" ..
-	    "\tconnect=%d\tread=%d\twrite=%d\ttimeout=%d\n",
+	    "\tconnect=%d\tread=%d\twrite=%d\ttimeout=%d" ..
+	    "\tbadresp=%d\tstarved=%d\n",
 	    tag, mode, summary.requests, summary.duration, rps, ms(50),
 	    ms(99), ms(99.9), latency.mean / 1000.0, latency.max / 1000.0,
-	    e.status, e.connect, e.read, e.write, e.timeout))
+	    e.status, e.connect, e.read, e.write, e.timeout, bad, hungry))
 end
