@@ -90,7 +90,7 @@ http-seed:
 bench: deps all
 	bench/run.sh
 bench-smoke: all
-	BENCH_SMOKE=1 bench/run.sh
+	BENCH_SMOKE=1 BENCH_SKIP_SEED=1 bench/run.sh
 
 # ---- style -------------------------------------------------------------------
 CSRC = $(shell find src tests/unit tests/fuzz -name '*.[ch]' 2>/dev/null)
