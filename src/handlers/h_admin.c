@@ -190,55 +190,6 @@ h_admin_user_delete(struct gh_req *req)
 	}
 }
 
-/* ?name= as an integer in lo..hi with pydantic's messages (the same
- * rules as h_posts.c's query parameters).  OUT: *out, untouched when the
- * parameter is absent. */
-static bool
-query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
-    json_t *errs, int64_t *out)
-{
-	const char *v = gh_req_query(req, name);
-	char msg[96];
-	gh_id id;
-	enum gh_err r;
-
-	if (v == NULL)
-		return true;
-	r = gh_parse_id(v, &id);
-	if (r == GH_ERR_INVALID) {
-		json_array_append_new(
-		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
-		              "msg", "value is not a valid integer", "type",
-		              "type_error.integer"));
-		return false;
-	}
-	if (r != GH_OK) /* zero, negative or beyond 64 bits */
-		id = v[0] == '-' || (v[0] == '0' && v[1] == '\0') ? lo - 1
-		                                                  : hi + 1;
-	if (id < lo) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is greater than or equal to %lld",
-		    (long long)lo);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
-		        "limit_value", (json_int_t)lo));
-		return false;
-	}
-	if (id > hi) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is less than or equal to %lld",
-		    (long long)hi);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_le", "ctx",
-		        "limit_value", (json_int_t)hi));
-		return false;
-	}
-	*out = id;
-	return true;
-}
-
 static void
 write_id_or_null(struct gh_jsonw *w, gh_id id)
 {
@@ -313,9 +264,9 @@ h_admin_audit_list(struct gh_req *req)
 	struct audit_out o = {.first = true};
 	enum gh_err r;
 
-	query_int(req, "limit", 1, AUDIT_LIMIT_MAX, errs, &limit);
-	query_int(req, "before_id", 1, INT64_MAX - 1, errs, &before);
-	query_int(req, "user_id", 1, INT64_MAX - 1, errs, &user);
+	gh_h_query_int(req, "limit", 1, AUDIT_LIMIT_MAX, errs, &limit);
+	gh_h_query_int(req, "before_id", 1, INT64_MAX - 1, errs, &before);
+	gh_h_query_int(req, "user_id", 1, INT64_MAX - 1, errs, &user);
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
