@@ -17,6 +17,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "store_fixture.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,19 +64,6 @@ group_teardown(void **state)
 	return rmdir(tmp_dir);
 }
 
-static void
-remove_db(const char *path)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-	char p[300];
-	size_t i;
-
-	for (i = 0; i < GH_ARRAY_SIZE(sfx); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-}
-
 static gh_id
 mkuser(struct fixture *f, const char *name)
 {
@@ -118,24 +107,6 @@ teardown(void **state)
 	remove_db(f->path);
 	free(f);
 	return 0;
-}
-
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 static gh_id
