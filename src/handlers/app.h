@@ -122,6 +122,14 @@ void gh_audit(struct gh_req *req, const char *event, bool success,
     gh_id user_id, const char *username, gh_id target_user_id,
     const char *detail);
 
+/*
+ * The ownership guard of a GH_GUARD_OWNER route, once the handler has
+ * loaded the row: GH_OK when gh_policy_allow(actor, route's action,
+ * owner_id) says yes; otherwise the route's 403 is queued (check
+ * req->responded).  Any other guard is refused: fail closed.
+ */
+enum gh_err gh_h_owner_check(struct gh_req *req, gh_id owner_id);
+
 /* Route handlers (routes.c refers to them). */
 enum gh_err h_meta_root(struct gh_req *req);
 enum gh_err h_meta_healthz(struct gh_req *req);

@@ -15,6 +15,7 @@
 
 #include "handlers/app.h"
 #include "http/resp.h"
+#include "http/router.h"
 #include "log.h"
 #include "util/timefmt.h"
 #include "util/utf8.h"
@@ -392,4 +393,15 @@ gh_h_stream_list_ctx(struct gh_req *req, gh_h_page_ctx_fn page, const void *ctx,
 	s->remaining = limit;
 	gh_jsonw_raw(&s->out, "[", 1);
 	return gh_resp_stream(req, stream_read, s, stream_free);
+}
+
+enum gh_err
+gh_h_owner_check(struct gh_req *req, gh_id owner_id)
+{
+	const struct gh_route *rt = req->route;
+
+	if (rt->guard == GH_GUARD_OWNER &&
+	    gh_policy_allow(&req->actor, rt->action, owner_id))
+		return GH_OK;
+	return gh_resp_err(req, GH_ERR_DENIED, rt->deny_detail);
 }

@@ -73,10 +73,9 @@ h_posts_list(struct gh_req *req)
 	return gh_h_stream_list(req, posts_page, after, limit);
 }
 
-/* Load the post named by the path and ask the policy. */
+/* Load the post named by the path, then the route's ownership guard. */
 static enum gh_err
-load_for(struct gh_req *req, gh_id id, enum gh_action act, const char *deny,
-    struct gh_post *p)
+load_for(struct gh_req *req, gh_id id, struct gh_post *p)
 {
 	struct gh_app *app = req->app;
 	enum gh_err r;
@@ -84,9 +83,7 @@ load_for(struct gh_req *req, gh_id id, enum gh_action act, const char *deny,
 	if ((r = gh_store_post_get(app->store, id, req->arena, p)) != GH_OK)
 		return gh_resp_err(
 		    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
-	if (!gh_policy_allow(&req->actor, act, p->user_id))
-		return gh_resp_err(req, GH_ERR_DENIED, deny);
-	return GH_OK;
+	return gh_h_owner_check(req, p->user_id);
 }
 
 enum gh_err
@@ -117,10 +114,7 @@ h_posts_update(struct gh_req *req)
 		r = gh_resp_err(req, GH_ERR_NOTFOUND, "Post not found");
 		goto out;
 	}
-	if ((r = load_for(req, id, GH_ACT_POST_UPDATE,
-	         "Only the owner or an admin can update this post", &p)) !=
-	        GH_OK ||
-	    req->responded)
+	if ((r = load_for(req, id, &p)) != GH_OK || req->responded)
 		goto out;
 	r = gh_store_post_update(
 	    app->store, id, title, content, req->arena, &p);
@@ -149,10 +143,7 @@ h_posts_delete(struct gh_req *req)
 	json_decref(errs);
 	if (r != GH_OK)
 		return gh_resp_err(req, GH_ERR_NOTFOUND, "Post not found");
-	if ((r = load_for(req, id, GH_ACT_POST_DELETE,
-	         "Only the owner or an admin can delete this post", &p)) !=
-	        GH_OK ||
-	    req->responded)
+	if ((r = load_for(req, id, &p)) != GH_OK || req->responded)
 		return r;
 	r = gh_store_post_delete(app->store, id);
 	if (r == GH_OK)

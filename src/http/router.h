@@ -18,6 +18,8 @@ enum gh_guard {
 	GH_GUARD_PUBLIC = 0, /* anyone */
 	GH_GUARD_USER,       /* any authenticated, active user */
 	GH_GUARD_ROLE,       /* authenticated with at least .role */
+	GH_GUARD_OWNER, /* authenticated; the handler loads the row and asks
+	                   gh_policy_allow(actor, .action, owner) */
 };
 
 enum gh_body {
@@ -34,15 +36,65 @@ struct gh_route {
 	gh_handler_fn handler;
 	enum gh_guard guard;
 	enum gh_role role;       /* for GH_GUARD_ROLE */
+	enum gh_action action;   /* for GH_GUARD_OWNER */
 	const char *deny_detail; /* 403 text, NULL = default */
 	enum gh_body body;
 	const char *summary;
 	unsigned flags; /* GH_ROUTE_* */
+
+	/* What /openapi.json says about the route (openapi.c reads these,
+	 * the server does not).  Every field may be left out: a row with
+	 * none of them is still documented, from what is above. */
+	const char *tag;     /* group in /docs; NULL: first path segment */
+	const char *request; /* body schema name (openapi.c), NULL: generic */
+	const struct gh_route_query *query;    /* NULL-name terminated */
+	const struct gh_route_resp *responses; /* status 0 terminated */
+};
+
+/*
+ * One response a route's handler sends: its status, the name of its body
+ * schema in openapi.c ("UserResponse"; "UserResponse[]" for a JSON array
+ * of them; NULL for no body, as for 204) and, for an error, the route's
+ * own detail text ("Post not found").  The statuses the guard, the body
+ * and the flags imply (401, 403, 413, 422, 429, 503) are added by the
+ * generator and need not be listed.
+ */
+struct gh_route_resp {
+	unsigned status;
+	const char *schema;
+	const char *detail;
+};
+
+/* A query parameter the handler reads: an integer in min..max (pydantic's
+ * ge/le, a 422 outside), or a free string when is_string. */
+struct gh_route_query {
+	const char *name;
+	bool is_string;
+	int64_t min, max;
+	const char *description;
 };
 
 /* The route refuses API-key authentication (403): managing keys and
  * sessions and changing the password need a login. */
 #define GH_ROUTE_NO_APIKEY 1u
+/* The handler hashes or verifies a password on the hashing pool: 503 with
+ * Retry-After when its queue is full. */
+#define GH_ROUTE_HASHES 2u
+/* Failed logins are throttled: 429 with Retry-After. */
+#define GH_ROUTE_THROTTLED 4u
+/* Neither the guard nor the handler touches the database: no 503. */
+#define GH_ROUTE_NO_STORE 8u
+/* Left out of /openapi.json, as FastAPI's include_in_schema=False: the
+ * files behind /docs are the page's plumbing, not API. */
+#define GH_ROUTE_HIDDEN 16u
+
+/* An OpenAPI tag's description; routes.c lists the tags it uses. */
+struct gh_route_tag {
+	const char *name;
+	const char *description;
+};
+extern const struct gh_route_tag gh_route_tags[];
+extern const size_t gh_route_tags_count;
 
 extern const struct gh_route gh_routes[];
 extern const size_t gh_routes_count;

@@ -11,9 +11,11 @@
 #include "http/router.h"
 #include "util/banned.h"
 
-#define PUBLIC GH_GUARD_PUBLIC, GH_ROLE_USER, NULL
-#define USER GH_GUARD_USER, GH_ROLE_USER, NULL
-#define ADMIN(deny) GH_GUARD_ROLE, GH_ROLE_ADMIN, deny
+#define PUBLIC GH_GUARD_PUBLIC, GH_ROLE_USER, 0, NULL
+#define USER GH_GUARD_USER, GH_ROLE_USER, 0, NULL
+#define ADMIN(deny) GH_GUARD_ROLE, GH_ROLE_ADMIN, 0, deny
+/* the owner of the row, or a role the policy names for this action */
+#define OWNER(action, deny) GH_GUARD_OWNER, GH_ROLE_USER, action, deny
 #define NOKEY GH_ROUTE_NO_APIKEY
 
 const struct gh_route gh_routes[] = {
@@ -54,10 +56,14 @@ const struct gh_route gh_routes[] = {
         "Create a post owned by the caller"},
     {GH_GET, "/posts", h_posts_list, PUBLIC, GH_BODY_NONE,
         "Posts ordered by id (streamed; ?limit=&after_id= pages)"},
-    {GH_PATCH, "/posts/{post_id}", h_posts_update, USER, GH_BODY_JSON,
-        "Change a post (owner or admin)"},
-    {GH_DELETE, "/posts/{post_id}", h_posts_delete, USER, GH_BODY_NONE,
-        "Delete a post (owner, moderator or admin)"},
+    {GH_PATCH, "/posts/{post_id}", h_posts_update,
+        OWNER(GH_ACT_POST_UPDATE,
+            "Only the owner or an admin can update this post"),
+        GH_BODY_JSON, "Change a post (owner or admin)"},
+    {GH_DELETE, "/posts/{post_id}", h_posts_delete,
+        OWNER(GH_ACT_POST_DELETE,
+            "Only the owner or an admin can delete this post"),
+        GH_BODY_NONE, "Delete a post (owner, moderator or admin)"},
     {GH_GET, "/todos", h_todos_list, USER, GH_BODY_NONE,
         "The caller's todos by id (?limit=&after_id= pages)"},
     {GH_POST, "/todos", h_todos_create, USER, GH_BODY_JSON, "Create a todo"},

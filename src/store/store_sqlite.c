@@ -200,6 +200,17 @@ gh_sqlite_err(struct gh_sqlite_conn *c, int rc, const char *what)
 	return GH_ERR_DB;
 }
 
+enum gh_err
+gh_sqlite_done(
+    struct gh_sqlite_conn *c, sqlite3_stmt *st, int rc, const char *what)
+{
+	if (rc == SQLITE_ROW)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, what);
+}
+
 /* Run a statement that returns no rows. */
 static enum gh_err
 exec_stmt(struct gh_sqlite_conn *c, enum stmt_id id)
@@ -272,16 +283,11 @@ one_user(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
 	int rc = sqlite3_step(st);
 	enum gh_err r;
 
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		gh_sqlite_row_user(st, a, out);
-		r = GH_OK;
-	} else if (rc == SQLITE_DONE) {
-		r = GH_ERR_NOTFOUND;
-	} else {
-		r = gh_sqlite_err(c, rc, "user select");
-	}
-	sqlite3_reset(st);
-	return r;
+	if ((r = gh_sqlite_done(c, st, rc, "user statement")) != GH_OK)
+		return r;
+	return rc == SQLITE_ROW ? GH_OK : GH_ERR_NOTFOUND;
 }
 
 static enum gh_err
@@ -291,16 +297,11 @@ one_post(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
 	int rc = sqlite3_step(st);
 	enum gh_err r;
 
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		row_post(st, a, out);
-		r = GH_OK;
-	} else if (rc == SQLITE_DONE) {
-		r = GH_ERR_NOTFOUND;
-	} else {
-		r = gh_sqlite_err(c, rc, "post statement");
-	}
-	sqlite3_reset(st);
-	return r;
+	if ((r = gh_sqlite_done(c, st, rc, "post statement")) != GH_OK)
+		return r;
+	return rc == SQLITE_ROW ? GH_OK : GH_ERR_NOTFOUND;
 }
 
 static enum gh_err

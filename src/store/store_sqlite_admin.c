@@ -209,15 +209,11 @@ s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
 	if (is_active != NULL)
 		sqlite3_bind_int(st, 3, *is_active ? 1 : 0);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		row_user(st, a, out);
-		r = GH_OK;
-	} else if (rc == SQLITE_DONE) {
+	if ((r = gh_sqlite_done(c, st, rc, "user admin update")) == GH_OK &&
+	    rc != SQLITE_ROW)
 		r = GH_ERR_NOTFOUND; /* cannot happen: the row was just seen */
-	} else {
-		r = gh_sqlite_err(c, rc, "user admin update");
-	}
-	sqlite3_reset(st);
 	if (r != GH_OK)
 		goto out_rollback;
 	/* only a change to an active admin can remove the last one */

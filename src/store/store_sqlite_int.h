@@ -58,6 +58,16 @@ sqlite3_stmt *gh_sqlite_stmt(
  * GH_ERR_DB. */
 enum gh_err gh_sqlite_err(struct gh_sqlite_conn *c, int rc, const char *what);
 
+/*
+ * End a statement whose first step gave rc (a row already read, or not):
+ * run it to its end and reset it.  A write with RETURNING hands back its
+ * row at the first step but checks foreign keys and commits at the end;
+ * a failure there undoes the write and must win over the row.  GH_OK,
+ * or the mapped error (constraint: GH_ERR_CONFLICT).
+ */
+enum gh_err gh_sqlite_done(
+    struct gh_sqlite_conn *c, sqlite3_stmt *st, int rc, const char *what);
+
 /* Column i as a string copied into a (or borrowed when a is NULL), ""
  * for NULL; as microseconds from a stored timestamp (0 when NULL). */
 const char *gh_sqlite_col_str(sqlite3_stmt *st, int i, struct gh_arena *a);

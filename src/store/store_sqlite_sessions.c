@@ -233,7 +233,8 @@ session_create(struct gh_store *gs, gh_id user_id, const unsigned char *hash,
 		goto fail;
 	}
 	*sid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if ((r = gh_sqlite_done(c, st, rc, "session insert")) != GH_OK)
+		goto fail;
 	if ((r = insert_refresh(c, *sid, hash, now, expires_at)) != GH_OK ||
 	    (r = commit(c)) != GH_OK)
 		goto fail;
@@ -524,15 +525,11 @@ one_key(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
 	int rc = sqlite3_step(st);
 	enum gh_err r;
 
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		row_key(st, a, out);
-		r = GH_OK;
-	} else {
-		r = rc == SQLITE_DONE ? GH_ERR_NOTFOUND
-		                      : gh_sqlite_err(c, rc, what);
-	}
-	sqlite3_reset(st);
-	return r;
+	if ((r = gh_sqlite_done(c, st, rc, what)) != GH_OK)
+		return r;
+	return rc == SQLITE_ROW ? GH_OK : GH_ERR_NOTFOUND;
 }
 
 static enum gh_err
@@ -657,13 +654,10 @@ counter_row(struct gh_sqlite_conn *c, sqlite3_stmt *st,
 		out->failures = sqlite3_column_int64(st, 0);
 		out->first_at = sqlite3_column_int64(st, 1);
 		out->last_at = sqlite3_column_int64(st, 2);
-		r = GH_OK;
-	} else {
-		r = rc == SQLITE_DONE ? GH_ERR_NOTFOUND
-		                      : gh_sqlite_err(c, rc, what);
 	}
-	sqlite3_reset(st);
-	return r;
+	if ((r = gh_sqlite_done(c, st, rc, what)) != GH_OK)
+		return r;
+	return rc == SQLITE_ROW ? GH_OK : GH_ERR_NOTFOUND;
 }
 
 enum gh_err

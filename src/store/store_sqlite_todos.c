@@ -70,16 +70,11 @@ one_todo(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
 	int rc = sqlite3_step(st);
 	enum gh_err r;
 
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		row_todo(st, a, out);
-		r = GH_OK;
-	} else if (rc == SQLITE_DONE) {
-		r = GH_ERR_NOTFOUND;
-	} else {
-		r = gh_sqlite_err(c, rc, what);
-	}
-	sqlite3_reset(st);
-	return r;
+	if ((r = gh_sqlite_done(c, st, rc, what)) != GH_OK)
+		return r;
+	return rc == SQLITE_ROW ? GH_OK : GH_ERR_NOTFOUND;
 }
 
 static enum gh_err

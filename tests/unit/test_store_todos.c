@@ -479,7 +479,9 @@ collect_any(void *ctx, const struct gh_todo *t)
 {
 	struct worker *w = ctx;
 
-	return t->user_id == w->uid && t->completed ? GH_OK : GH_ERR_INTERNAL;
+	/* only ownership can be checked here: the other worker of the same
+	 * user may be between its create and its update */
+	return t->user_id == w->uid ? GH_OK : GH_ERR_INTERNAL;
 }
 
 /* Each thread has its own connection and statements: create, update,
