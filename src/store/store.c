@@ -131,6 +131,13 @@ FWD(session_list,
     (struct gh_store * s, gh_id user_id, int64_t now, gh_store_session_fn fn,
         void *ctx),
     (s, user_id, now, fn, ctx))
+FWD(session_set_cookie,
+    (struct gh_store * s, gh_id sid, const unsigned char *cookie_hash),
+    (s, sid, cookie_hash))
+FWD(session_by_cookie,
+    (struct gh_store * s, const unsigned char *cookie_hash, int64_t now,
+        gh_id *sid, gh_id *user_id),
+    (s, cookie_hash, now, sid, user_id))
 FWD(user_set_password,
     (struct gh_store * s, gh_id id, const char *new_hash, int64_t now),
     (s, id, new_hash, now))

@@ -165,6 +165,11 @@ struct gh_store_ops {
 	    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
 	enum gh_err (*session_list)(struct gh_store *s, gh_id user_id,
 	    int64_t now, gh_store_session_fn fn, void *ctx);
+	enum gh_err (*session_set_cookie)(
+	    struct gh_store *s, gh_id sid, const unsigned char *cookie_hash);
+	enum gh_err (*session_by_cookie)(struct gh_store *s,
+	    const unsigned char *cookie_hash, int64_t now, gh_id *sid,
+	    gh_id *user_id);
 	enum gh_err (*user_set_password)(
 	    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
 	enum gh_err (*apikey_create)(struct gh_store *s, gh_id user_id,
@@ -311,6 +316,17 @@ enum gh_err gh_store_session_of_refresh(struct gh_store *s,
 /* The live (not revoked, not expired) sessions of user_id, by id. */
 enum gh_err gh_store_session_list(struct gh_store *s, gh_id user_id,
     int64_t now, gh_store_session_fn fn, void *ctx);
+
+/* Attach a browser cookie to live session sid: cookie_hash is the
+ * SHA-256 (GH_TOKEN_HASH_LEN bytes) of the cookie's value, which never
+ * reaches the store.  GH_ERR_NOTFOUND when the session is not live. */
+enum gh_err gh_store_session_set_cookie(
+    struct gh_store *s, gh_id sid, const unsigned char *cookie_hash);
+
+/* The live (not revoked, not expired at now) session whose cookie has
+ * SHA-256 cookie_hash, and its user.  GH_ERR_NOTFOUND otherwise. */
+enum gh_err gh_store_session_by_cookie(struct gh_store *s,
+    const unsigned char *cookie_hash, int64_t now, gh_id *sid, gh_id *user_id);
 
 /* Set a new password hash, bump the token version and revoke every
  * session of the user, atomically. */

@@ -120,6 +120,10 @@ enum gh_err gh_sqlite_session_revoke(
     struct gh_store *s, gh_id sid, gh_id user_id, int64_t now);
 enum gh_err gh_sqlite_session_of_refresh(struct gh_store *s,
     const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
+enum gh_err gh_sqlite_session_set_cookie(
+    struct gh_store *s, gh_id sid, const unsigned char *cookie_hash);
+enum gh_err gh_sqlite_session_by_cookie(struct gh_store *s,
+    const unsigned char *cookie_hash, int64_t now, gh_id *sid, gh_id *user_id);
 enum gh_err gh_sqlite_session_list(struct gh_store *s, gh_id user_id,
     int64_t now, gh_store_session_fn fn, void *ctx);
 enum gh_err gh_sqlite_user_set_password(

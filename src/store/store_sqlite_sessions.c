@@ -38,6 +38,8 @@ enum {
 	Q_COUNTER_GET,
 	Q_COUNTER_ADD,
 	Q_COUNTER_CLEAR,
+	Q_SESSION_SET_COOKIE,
+	Q_SESSION_BY_COOKIE,
 	Q_END
 };
 
@@ -104,6 +106,11 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
         "last_at = ?3 RETURNING failures, first_at, last_at",
     Q(Q_COUNTER_CLEAR) = "DELETE FROM login_failures "
                          "WHERE kind = ?1 AND key = ?2",
+    Q(Q_SESSION_SET_COOKIE) = "UPDATE sessions SET cookie_hash = ?2 "
+                              "WHERE id = ?1 AND revoked_at IS NULL",
+    Q(Q_SESSION_BY_COOKIE) = "SELECT id, user_id FROM sessions "
+                             "WHERE cookie_hash = ?1 AND revoked_at IS NULL "
+                             "AND expires_at > ?2",
 #undef Q
 };
 
@@ -456,6 +463,56 @@ gh_sqlite_session_list(struct gh_store *gs, gh_id user_id, int64_t now,
 	}
 	if (r == GH_OK && rc != SQLITE_DONE)
 		r = gh_sqlite_err(c, rc, "session list");
+	sqlite3_reset(st);
+	return r;
+}
+
+static enum gh_err
+session_set_cookie(struct gh_store *gs, gh_id sid, const unsigned char *hash)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	sqlite3_stmt *st;
+	enum gh_err r;
+
+	if (c == NULL || (st = q(c, Q_SESSION_SET_COOKIE)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_int64(st, 1, sid);
+	bind_hash(st, 2, hash);
+	if ((r = run(c, st, "session set cookie")) != GH_OK)
+		return r;
+	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
+}
+
+enum gh_err
+gh_sqlite_session_set_cookie(
+    struct gh_store *gs, gh_id sid, const unsigned char *cookie_hash)
+{
+	GH_SQLITE_LOCKED(session_set_cookie(gs, sid, cookie_hash));
+}
+
+enum gh_err
+gh_sqlite_session_by_cookie(struct gh_store *gs,
+    const unsigned char *cookie_hash, int64_t now, gh_id *sid, gh_id *user_id)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	sqlite3_stmt *st;
+	enum gh_err r;
+	int rc;
+
+	if (c == NULL || (st = q(c, Q_SESSION_BY_COOKIE)) == NULL)
+		return GH_ERR_DB;
+	bind_hash(st, 1, cookie_hash);
+	bind_time(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*sid = sqlite3_column_int64(st, 0);
+		*user_id = sqlite3_column_int64(st, 1);
+		r = GH_OK;
+	} else {
+		r = rc == SQLITE_DONE
+		        ? GH_ERR_NOTFOUND
+		        : gh_sqlite_err(c, rc, "session by cookie");
+	}
 	sqlite3_reset(st);
 	return r;
 }

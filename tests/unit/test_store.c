@@ -955,6 +955,57 @@ test_seed_database_migration(void **state)
 	remove_db(f.path);
 }
 
+/* ---- console cookies ------------------------------------------------------
+ */
+
+static void
+test_session_cookie(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char rh[GH_TOKEN_HASH_LEN], ch[GH_TOKEN_HASH_LEN];
+	unsigned char other[GH_TOKEN_HASH_LEN];
+	int64_t day = 86400LL * 1000000;
+	struct gh_user u;
+	gh_id sid = 0, got_sid = 0, got_uid = 0;
+
+	memset(rh, 1, sizeof(rh));
+	memset(ch, 2, sizeof(ch));
+	memset(other, 3, sizeof(other));
+	assert_int_equal(gh_store_user_create(f->s, "alice",
+	                     "alice@example.com", HASH_A, T0, f->a, &u),
+	    GH_OK);
+	assert_int_equal(gh_store_session_create(f->s, u.id, rh, T0, T0 + day,
+	                     "ua", "127.0.0.1", &sid),
+	    GH_OK);
+	/* no cookie yet */
+	assert_int_equal(
+	    gh_store_session_by_cookie(f->s, ch, T0 + 1, &got_sid, &got_uid),
+	    GH_ERR_NOTFOUND);
+	assert_int_equal(gh_store_session_set_cookie(f->s, sid, ch), GH_OK);
+	assert_int_equal(
+	    gh_store_session_by_cookie(f->s, ch, T0 + 1, &got_sid, &got_uid),
+	    GH_OK);
+	assert_int_equal(got_sid, sid);
+	assert_int_equal(got_uid, u.id);
+	assert_int_equal(
+	    gh_store_session_by_cookie(f->s, other, T0 + 1, &got_sid, &got_uid),
+	    GH_ERR_NOTFOUND);
+	/* expired, then revoked: gone */
+	assert_int_equal(
+	    gh_store_session_by_cookie(f->s, ch, T0 + day, &got_sid, &got_uid),
+	    GH_ERR_NOTFOUND);
+	assert_int_equal(
+	    gh_store_session_revoke(f->s, sid, u.id, T0 + 2), GH_OK);
+	assert_int_equal(
+	    gh_store_session_by_cookie(f->s, ch, T0 + 3, &got_sid, &got_uid),
+	    GH_ERR_NOTFOUND);
+	/* a revoked session takes no cookie; an unknown one neither */
+	assert_int_equal(
+	    gh_store_session_set_cookie(f->s, sid, other), GH_ERR_NOTFOUND);
+	assert_int_equal(gh_store_session_set_cookie(f->s, sid + 100, other),
+	    GH_ERR_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -987,6 +1038,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_posts_cascade, setup, teardown),
 	    cmocka_unit_test(test_seed_database_migration),
+	    cmocka_unit_test_setup_teardown(
+	        test_session_cookie, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
