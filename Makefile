@@ -28,11 +28,14 @@ LIBSRC  := $(filter-out src/main.c,$(SRC))
 TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 
 # $(call objs,BUILDDIR,SOURCES)
-objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o
+objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
+       $(1)/obj/gen/docs_assets.o
 
 .PHONY: all san run test unit unit-san http http-san http-seed deps \
-        bench bench-smoke format format-check lint clean
+        bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
+
+include web/assets.mk
 
 # ---- build (normal in build/, sanitizers in build-san/) -------------------
 define build_rules
@@ -45,6 +48,14 @@ $(1)/obj/gen/schema_sqlite.o: $(1)/gen/schema_sqlite.c
 $(1)/gen/schema_sqlite.c: $(SQL) scripts/embed-sql.sh
 	@mkdir -p $$(@D)
 	scripts/embed-sql.sh $(SQL) > $$@
+$(1)/obj/gen/docs_assets.o: $(1)/gen/docs_assets.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -Isrc -c $$< -o $$@
+$(1)/gen/docs_assets.c: $(filter web/%,$(DOCS_FILES)) $(NPM_STAMP) \
+    scripts/embed-assets.sh
+	@mkdir -p $$(@D)
+	scripts/embed-assets.sh gh_docs_assets $(DOCS_FILES) > $$@.tmp
+	@mv $$@.tmp $$@
 $(1)/gatehouse: $(call objs,$(1),$(SRC))
 	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 $(1)/tests/%: tests/unit/%.c $(call objs,$(1),$(LIBSRC))
@@ -70,7 +81,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all san
-	@$(MAKE) --no-print-directory format-check lint unit unit-san http http-san http-seed fuzz-smoke bench-smoke
+	@$(MAKE) --no-print-directory format-check lint openapi-lint unit unit-san http http-san http-seed fuzz-smoke bench-smoke
 	@echo "make test: all suites passed"
 
 # ---- test suites -----------------------------------------------------------
@@ -103,6 +114,13 @@ lint:
 	@cppcheck -q --error-exitcode=1 --inline-suppr --std=c11 -Isrc \
 	    --suppress=missingIncludeSystem --suppress=unusedFunction \
 	    --suppress=*:build/* src
+
+# The generated OpenAPI document against the OpenAPI 3.1 schema and
+# Redocly's recommended-strict rules (redocly.yaml); no server needed.
+openapi-lint: build/gatehouse $(NPM_STAMP)
+	build/gatehouse --print-openapi > build/openapi.json
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	    node_modules/.bin/redocly lint --config redocly.yaml build/openapi.json
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -343,6 +343,7 @@ gh_config_load(struct gh_config *cfg, int argc, char **argv,
 	static const struct option extra[] = {
 	    {"check-config", no_argument, NULL, 'c'},
 	    {"print-config", no_argument, NULL, 'p'},
+	    {"print-openapi", no_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	};
@@ -381,6 +382,9 @@ gh_config_load(struct gh_config *cfg, int argc, char **argv,
 			break;
 		case 'p':
 			*action = GH_CONFIG_PRINT;
+			break;
+		case 'o':
+			*action = GH_CONFIG_OPENAPI;
 			break;
 		case 'h':
 			*action = GH_CONFIG_HELP;
@@ -438,8 +442,9 @@ gh_config_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: gatehouse [--host ADDR] [--port N] [--data-dir DIR]\n"
 	    "                 [--database-url URL] [--log-level LEVEL]\n"
-	    "                 [--check-config] [--print-config] [--help] "
-	    "[--version]\n\n"
+	    "                 [--check-config] [--print-config] "
+	    "[--print-openapi]\n"
+	    "                 [--help] [--version]\n\n"
 	    "Settings (environment < ./.env < flags; flags win):\n");
 	for (i = 0; i < GH_ARRAY_SIZE(rows); i++)
 		fprintf(fp, "  %-28s %s%s%s%s\n", rows[i].env, rows[i].help,

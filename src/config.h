@@ -54,10 +54,11 @@ struct gh_config {
 /* What main() should do after parsing the command line. */
 enum gh_config_action {
 	GH_CONFIG_SERVE = 0,
-	GH_CONFIG_CHECK,  /* --check-config */
-	GH_CONFIG_PRINT,  /* --print-config */
-	GH_CONFIG_HELP,   /* --help */
-	GH_CONFIG_VERSION /* --version */
+	GH_CONFIG_CHECK,   /* --check-config */
+	GH_CONFIG_PRINT,   /* --print-config */
+	GH_CONFIG_HELP,    /* --help */
+	GH_CONFIG_OPENAPI, /* --print-openapi */
+	GH_CONFIG_VERSION  /* --version */
 };
 
 /*

@@ -28,6 +28,8 @@
 #include "auth/secret.h"
 #include "config.h"
 #include "handlers/app.h"
+#include "http/openapi.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "log.h"
 #include "store/store.h"
@@ -95,6 +97,19 @@ drop_privileges(const struct gh_config *cfg)
 	gh_log_info_f("running as %s", cfg->run_as_user);
 }
 
+/* The OpenAPI document of the route table; a table the generator cannot
+ * describe is a bug, found here at start-up. */
+static void
+build_openapi(struct gh_app *app)
+{
+	char err[256];
+
+	if (gh_openapi_build(gh_routes, gh_routes_count, gh_route_tags,
+	        gh_route_tags_count, GH_VERSION, &app->openapi,
+	        &app->openapi_len, err, sizeof(err)) != GH_OK)
+		gh_fatal("cannot build the OpenAPI document: %s", err);
+}
+
 static void
 load_secret(struct gh_config *cfg, bool create)
 {
@@ -146,6 +161,13 @@ main(int argc, char **argv)
 	case GH_CONFIG_PRINT:
 		gh_config_print(&cfg, stdout);
 		return 0;
+	case GH_CONFIG_OPENAPI:
+		memset(&app, 0, sizeof(app));
+		build_openapi(&app);
+		printf("%s\n", app.openapi);
+		free(app.openapi);
+		gh_config_release(&cfg);
+		return 0;
 	case GH_CONFIG_CHECK:
 		load_secret(&cfg, false);
 		printf("configuration ok (database %s)\n", cfg.db_path);
@@ -170,6 +192,7 @@ main(int argc, char **argv)
 
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
+	build_openapi(&app);
 	if (gh_store_open(cfg.db_path, &app.store) != GH_OK)
 		gh_fatal("cannot open the database %s", cfg.db_path);
 	app.jwt = gh_jwt_key_new(
@@ -217,6 +240,7 @@ main(int argc, char **argv)
 	gh_jwt_key_free(app.jwt);
 	gh_cors_release(&cors);
 	sodium_memzero(app.dummy_hash, sizeof(app.dummy_hash));
+	free(app.openapi);
 	gh_config_release(&cfg);
 	gh_log_info_f("stopped");
 	return 0;

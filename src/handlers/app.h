@@ -27,6 +27,10 @@ struct gh_app {
 	/* argon2id hash of a random password with the configured cost:
 	 * unknown users are verified against it (OpenSSH's fakepw) */
 	char dummy_hash[GH_PASSWORD_HASH_BUFSZ];
+	/* GET /openapi.json: built once from the route table by main()
+	 * (http/openapi.c), freed by main() at exit */
+	char *openapi;
+	size_t openapi_len;
 };
 
 /* API keys are "gh_" + 12 hex characters of prefix + "_" + 43 base64url
@@ -159,5 +163,8 @@ enum gh_err h_todos_delete(struct gh_req *req);
 enum gh_err h_admin_user_update(struct gh_req *req);
 enum gh_err h_admin_user_delete(struct gh_req *req);
 enum gh_err h_admin_audit_list(struct gh_req *req);
+enum gh_err h_docs_openapi(struct gh_req *req);
+enum gh_err h_docs_page(struct gh_req *req);
+enum gh_err h_docs_static(struct gh_req *req);
 
 #endif /* GH_APP_H */

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
@@ -134,6 +135,34 @@ gh_resp_data(struct gh_req *req, unsigned status, const char *content_type,
 	if (r == NULL)
 		return GH_ERR_INTERNAL;
 	common_headers(r, content_type);
+	return queue(req, status, r);
+}
+
+enum gh_err
+gh_resp_static(struct gh_req *req, unsigned status, const char *content_type,
+    const void *data, size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *r;
+	bool cache = false;
+	size_t i;
+
+	r = MHD_create_response_from_buffer(
+	    len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return GH_ERR_INTERNAL;
+	if (content_type != NULL)
+		MHD_add_response_header(
+		    r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL && hdrs[i + 1] != NULL;
+	     i += 2) {
+		MHD_add_response_header(r, hdrs[i], hdrs[i + 1]);
+		if (strcasecmp(hdrs[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+			cache = true;
+	}
+	if (!cache)
+		MHD_add_response_header(
+		    r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	return queue(req, status, r);
 }
 

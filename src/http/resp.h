@@ -40,6 +40,16 @@ enum gh_err gh_resp_data(struct gh_req *req, unsigned status,
     const char *content_type, const char *data, size_t len);
 
 /*
+ * A body that lives as long as the process (a file compiled into the
+ * binary), sent without a copy.  content_type may be NULL (a 304).  hdrs
+ * is NULL or a NULL-terminated list of name, value pairs to add; a
+ * Cache-Control among them replaces the default no-store.
+ */
+enum gh_err gh_resp_static(struct gh_req *req, unsigned status,
+    const char *content_type, const void *data, size_t len,
+    const char *const *hdrs);
+
+/*
  * {"detail": detail} with the status gh_err maps to:
  *   INVALID 400, DENIED 403, NOTFOUND 404, CONFLICT 409, TOOLARGE 413,
  *   BUSY and DB 503 (with Retry-After), INTERNAL 500.

@@ -67,7 +67,8 @@ FUZZ_SRC_fuzz_dotenv := src/config.c src/log.c src/util/timefmt.c \
 FUZZ_SRC_fuzz_email  := src/util/validate.c src/util/utf8.c
 FUZZ_SRC_fuzz_utf8   := src/util/utf8.c
 FUZZ_SRC_fuzz_json   := src/util/utf8.c
-FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o
+FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
+                        $(FUZZ_OUT)/obj/gen/docs_assets.o
 FUZZ_SQL             := $(sort $(wildcard src/store/schema/sqlite/*.sql))
 
 # -max_len per target: a little past each parser's own limit, so the
@@ -99,6 +100,18 @@ $(FUZZ_OUT)/gen/schema_sqlite.c: $(FUZZ_SQL) scripts/embed-sql.sh
 	scripts/embed-sql.sh $(FUZZ_SQL) > $@.tmp && mv $@.tmp $@
 
 $(FUZZ_OUT)/obj/gen/schema_sqlite.o: $(FUZZ_OUT)/gen/schema_sqlite.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    -c $< -o $@
+
+# The /docs files (web/assets.mk: DOCS_FILES and the npm step).
+include web/assets.mk
+$(FUZZ_OUT)/gen/docs_assets.c: $(filter web/%,$(DOCS_FILES)) $(NPM_STAMP) \
+    scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	scripts/embed-assets.sh gh_docs_assets $(DOCS_FILES) > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_OUT)/obj/gen/docs_assets.o: $(FUZZ_OUT)/gen/docs_assets.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	    -c $< -o $@
