@@ -658,7 +658,11 @@ guarded(const struct gh_route *rt)
 	return rt->guard != GH_GUARD_PUBLIC;
 }
 
-/* "delete_users_me_sessions_session_id" */
+/*
+ * "deleteUsersMeSessionsSessionId": camelCase, because Swagger UI reads
+ * an underscore in a deep link (#/tag/operationId) as an escaped space
+ * and logs a deprecation error for it.
+ */
 static json_t *
 operation_id(const struct gh_route *rt)
 {
@@ -669,18 +673,17 @@ operation_id(const struct gh_route *rt)
 
 	for (; *m != '\0' && n < sizeof(buf) - 1; m++)
 		buf[n++] = (char)tolower((unsigned char)*m);
-	for (p = rt->pattern; *p != '\0' && n < sizeof(buf) - 2; p++) {
+	for (p = rt->pattern; *p != '\0' && n < sizeof(buf) - 1; p++) {
 		if (isalnum((unsigned char)*p)) {
-			if (sep)
-				buf[n++] = '_';
-			buf[n++] = (char)tolower((unsigned char)*p);
+			buf[n++] = (char)(sep ? toupper((unsigned char)*p)
+			                      : tolower((unsigned char)*p));
 			sep = false;
 		} else {
 			sep = true;
 		}
 	}
-	if (strcmp(rt->pattern, "/") == 0 && n < sizeof(buf) - 6)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "_root");
+	if (strcmp(rt->pattern, "/") == 0 && n < sizeof(buf) - 5)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Root");
 	buf[n] = '\0';
 	return json_string(buf);
 }
@@ -970,9 +973,10 @@ gh_openapi_build(const struct gh_route *table, size_t n,
     char **out, size_t *len, char *err, size_t errsz)
 {
 	struct gen g = {.err = err, .errsz = errsz};
-	json_t *doc = NULL, *paths = json_object(), *item;
+	json_t *doc = NULL, *paths = json_object(), *ids = json_object();
+	json_t *item, *op;
 	char method[16], *text;
-	const char *m;
+	const char *m, *id;
 	enum gh_err r = GH_ERR_INTERNAL;
 	size_t i, k;
 
@@ -995,7 +999,13 @@ gh_openapi_build(const struct gh_route *table, size_t n,
 			fail(&g, "%s %s: listed twice", m, table[i].pattern);
 			break;
 		}
-		json_object_set_new(item, method, operation(&g, &table[i]));
+		op = operation(&g, &table[i]);
+		id = json_string_value(json_object_get(op, "operationId"));
+		if (json_object_get(ids, id) != NULL)
+			fail(&g, "%s %s: operationId %s is taken", m,
+			    table[i].pattern, id);
+		json_object_set_new(ids, id, json_true());
+		json_object_set_new(item, method, op);
 	}
 	doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:o,s:o}",
 	    "openapi", "3.1.0", "info", "title", "gatehouse", "version",
@@ -1020,6 +1030,7 @@ gh_openapi_build(const struct gh_route *table, size_t n,
 	*len = strlen(text);
 	r = GH_OK;
 out:
+	json_decref(ids);
 	json_decref(doc);
 	return r;
 }

@@ -331,6 +331,10 @@ test_refused(void **state)
 	    {.method = GH_GET, .pattern = "/x", .handler = h_stub},
 	    {.method = GH_GET, .pattern = "/x", .handler = h_stub},
 	};
+	static const struct gh_route same_id[] = {
+	    {.method = GH_GET, .pattern = "/a_b", .handler = h_stub},
+	    {.method = GH_GET, .pattern = "/a/b", .handler = h_stub},
+	};
 	static const struct gh_route bad_param[] = {
 	    {.method = GH_GET, .pattern = "/x/{id", .handler = h_stub},
 	};
@@ -347,6 +351,10 @@ test_refused(void **state)
 	                     err, sizeof(err)),
 	    GH_ERR_INVALID);
 	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(gh_openapi_build(same_id, 2, NULL, 0, "1", &text, &len,
+	                     err, sizeof(err)),
+	    GH_ERR_INVALID);
+	assert_non_null(strstr(err, "getAB is taken"));
 	assert_int_equal(gh_openapi_build(bad_param, 1, NULL, 0, "1", &text,
 	                     &len, err, sizeof(err)),
 	    GH_ERR_INVALID);
