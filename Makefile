@@ -24,12 +24,13 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 SRC     := $(sort $(shell find src -name '*.c'))
 SQL     := $(sort $(wildcard src/store/schema/sqlite/*.sql))
+CONSOLE := $(sort $(wildcard web/console/*.html web/console/*.js web/console/*.css))
 LIBSRC  := $(filter-out src/main.c,$(SRC))
 TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 
 # $(call objs,BUILDDIR,SOURCES)
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
-       $(1)/obj/gen/docs_assets.o
+       $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
 .PHONY: all san run test unit unit-san http http-san http-seed deps \
         bench bench-smoke format format-check lint openapi-lint clean
@@ -56,6 +57,12 @@ $(1)/gen/docs_assets.c: $(filter web/%,$(DOCS_FILES)) $(NPM_STAMP) \
 	@mkdir -p $$(@D)
 	scripts/embed-assets.sh gh_docs_assets $(DOCS_FILES) > $$@.tmp
 	@mv $$@.tmp $$@
+$(1)/obj/gen/console_assets.o: $(1)/gen/console_assets.c $(CONSOLE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -Isrc -c $$< -o $$@
+$(1)/gen/console_assets.c: $(CONSOLE) scripts/embed-assets.sh
+	@mkdir -p $$(@D)
+	scripts/embed-assets.sh gh_console_assets $(CONSOLE) > $$@
 $(1)/gatehouse: $(call objs,$(1),$(SRC))
 	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
 $(1)/tests/%: tests/unit/%.c $(call objs,$(1),$(LIBSRC))

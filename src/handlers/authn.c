@@ -17,9 +17,11 @@
 #include <sodium.h>
 
 #include "handlers/app.h"
+#include "handlers/console.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "log.h"
+#include "util/cookie.h"
 #include "util/timefmt.h"
 #include "util/banned.h"
 
@@ -29,6 +31,103 @@ static enum gh_err
 reject(struct gh_req *req)
 {
 	return gh_resp_unauth(req, "Could not validate credentials", true);
+}
+
+static enum gh_err accept_user(struct gh_req *req, struct gh_user *u);
+
+/* The console's cookie (see console.h); the cookie's value is hashed
+ * at once and wiped, and appears in no log or answer. */
+enum gh_err
+gh_console_authn(struct gh_req *req, const char *cookie_header)
+{
+	struct gh_app *app = req->app;
+	const char *secret = app->cfg->secret_key;
+	unsigned char h[GH_TOKEN_HASH_LEN];
+	char val[GH_CONSOLE_COOKIE_LEN + 2];
+	gh_id sid = 0, uid = 0;
+	struct gh_user *u;
+	bool live = false;
+	enum gh_err r;
+
+	/* an over-long value does not fit val: still a presented cookie */
+	if (!gh_cookie_get(
+	        cookie_header, GH_CONSOLE_COOKIE, val, sizeof(val)) &&
+	    strstr(cookie_header, GH_CONSOLE_COOKIE "=") == NULL)
+		return GH_ERR_NOTFOUND; /* no console cookie: not our case */
+	if (!gh_h_same_origin(req)) {
+		sodium_memzero(val, sizeof(val));
+		return gh_resp_err(
+		    req, GH_ERR_DENIED, GH_CONSOLE_CROSS_SITE_DETAIL);
+	}
+	if (strlen(val) != GH_CONSOLE_COOKIE_LEN) {
+		sodium_memzero(val, sizeof(val));
+		return reject(req);
+	}
+	crypto_hash_sha256(h, (const unsigned char *)val, strlen(val));
+	sodium_memzero(val, sizeof(val));
+	r = gh_store_session_by_cookie(
+	    app->store, h, gh_time_now_usec(), &sid, &uid);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	if (r != GH_OK)
+		return reject(req);
+	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	r = gh_store_auth_load(app->store, uid, sid, req->arena, u, &live);
+	if (r == GH_ERR_DB)
+		return gh_resp_err(req, r, NULL);
+	if (r != GH_OK || !u->is_active || !live)
+		return reject(req);
+	/* a state-changing request must prove it was made by our page */
+	if (req->method != GH_GET && req->method != GH_HEAD &&
+	    !gh_csrf_verify(secret, strlen(secret), sid,
+	        gh_req_header(req, GH_CONSOLE_CSRF_HEADER)))
+		return gh_resp_err(req, GH_ERR_DENIED, GH_CONSOLE_CSRF_DETAIL);
+	req->sid = sid;
+	req->via_cookie = true;
+	return accept_user(req, u);
+}
+
+void
+gh_h_csrf_token(struct gh_req *req, gh_id sid, char out[GH_CSRF_BUFSZ])
+{
+	struct gh_app *app = req->app;
+
+	gh_csrf_token(
+	    app->cfg->secret_key, strlen(app->cfg->secret_key), sid, out);
+}
+
+bool
+gh_h_https(struct gh_req *req)
+{
+	const char *p;
+
+	gh_h_ip(req);
+	p = gh_req_header(req, "X-Forwarded-Proto");
+	return req->peer_trusted && p != NULL && strcasecmp(p, "https") == 0;
+}
+
+bool
+gh_h_same_origin(struct gh_req *req)
+{
+	const char *site = gh_req_header(req, "Sec-Fetch-Site");
+	const char *origin = gh_req_header(req, "Origin");
+	const char *host = gh_req_header(req, "Host");
+	const char *scheme;
+	size_t n;
+
+	if (site != NULL && (strcasecmp(site, "cross-site") == 0 ||
+	                        strcasecmp(site, "same-site") == 0))
+		return false;
+	if (origin == NULL)
+		return true;
+	scheme = gh_h_https(req) ? "https://" : "http://";
+	n = strlen(scheme);
+	/* an Origin is scheme://host[:port], compared exactly with Host
+	 * (which carries the port when it is not the default) */
+	return host != NULL && host[0] != '\0' &&
+	       strncasecmp(origin, scheme, n) == 0 &&
+	       strcasecmp(origin + n, host) == 0;
 }
 
 static enum gh_err
@@ -109,6 +208,7 @@ gh_authn_request(struct gh_req *req)
 	struct gh_app *app = req->app;
 	const char *h = gh_req_header(req, "Authorization");
 	const char *key = gh_req_header(req, "X-API-Key"), *tok, *why = NULL;
+	const char *cookie;
 	struct gh_jwt_claims c;
 	struct gh_user *u;
 	bool live = false;
@@ -119,6 +219,13 @@ gh_authn_request(struct gh_req *req)
 		    "Use either a bearer token or an API key, not both");
 	if (key != NULL)
 		return authn_key(req, key);
+	/* the console's cookie: only where the route table allows it, and
+	 * only when no other credential is presented */
+	if (h == NULL && req->route != NULL &&
+	    (req->route->flags & GH_ROUTE_COOKIE) &&
+	    (cookie = gh_req_header(req, "Cookie")) != NULL &&
+	    (r = gh_console_authn(req, cookie)) != GH_ERR_NOTFOUND)
+		return r;
 	/* "<scheme> <token>": FastAPI splits at the first space, and a bare
 	 * "Bearer" is a (bad) empty token, not a missing one */
 	if (h == NULL || strncasecmp(h, "bearer", 6) != 0 ||
@@ -182,8 +289,10 @@ gh_h_ip(struct gh_req *req)
 	req->ip_resolved = true;
 	if (app->cfg->trusted_proxies == NULL ||
 	    app->cfg->trusted_proxies[0] == '\0' ||
-	    !trusted(app->cfg->trusted_proxies, req->ip) ||
-	    (xff = gh_req_header(req, "X-Forwarded-For")) == NULL)
+	    !trusted(app->cfg->trusted_proxies, req->ip))
+		return req->ip;
+	req->peer_trusted = true;
+	if ((xff = gh_req_header(req, "X-Forwarded-For")) == NULL)
 		return req->ip;
 	/* walk from the right: the first address no trusted proxy added
 	 * is the client */

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "handlers/app.h"
+#include "handlers/console.h"
 #include "http/resp.h"
 #include "log.h"
 #include "policy/throttle.h"
@@ -51,6 +52,7 @@ struct pw_job {
 	struct gh_user user;
 	bool user_found;
 	const char *username, *email;
+	gh_h_login_done_fn done; /* login: NULL answers with tokens */
 };
 
 static void
@@ -291,9 +293,11 @@ refresh_expiry(const struct gh_app *app, int64_t now)
 	return now + app->cfg->refresh_token_expire_days * 86400LL * 1000000;
 }
 
-/* Start a session for u and answer with its first token pair. */
+/* Start a session for u and answer with its first token pair, or let
+ * done answer (the console: no token leaves, the refresh token of the
+ * session is never shown to anyone). */
 static enum gh_err
-login_ok(struct gh_req *req, const struct gh_user *u)
+login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
 {
 	struct gh_app *app = req->app;
 	char refresh[GH_REFRESH_BUFSZ], ua[257];
@@ -312,8 +316,10 @@ login_ok(struct gh_req *req, const struct gh_user *u)
 		return gh_resp_err(
 		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	}
-	gh_audit(req, "login.success", true, u->id, u->username, 0, NULL);
-	r = send_tokens(req, u, sid, refresh);
+	gh_audit(req, "login.success", true, u->id, u->username, 0,
+	    done != NULL ? "account console" : NULL);
+	r = done != NULL ? done(req, u, sid)
+	                 : send_tokens(req, u, sid, refresh);
 	sodium_memzero(refresh, sizeof(refresh));
 	return r;
 }
@@ -417,10 +423,11 @@ parse_form(struct gh_req *req, struct gh_form **out)
 	return GH_OK;
 }
 
-static enum gh_err
-login_finish(struct gh_req *req, struct pw_job *j)
+enum gh_err
+gh_h_login_resume(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
+	struct pw_job *j = req->hstate;
 
 	if (j->result == GH_ERR_BUSY)
 		return busy(req);
@@ -443,24 +450,20 @@ login_finish(struct gh_req *req, struct pw_job *j)
 		sodium_memzero(j->out, sizeof(j->out));
 	}
 	gh_store_login_counter_clear(app->store, "user", j->username);
-	return login_ok(req, &j->user);
+	return login_ok(req, &j->user, j->done);
 }
 
 enum gh_err
 h_auth_token(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
-	struct pw_job *j = req->hstate;
 	struct gh_form *form = NULL;
 	const char *username, *password, *grant, *refresh;
 	size_t ulen = 0, plen = 0, glen = 0, rlen = 0;
-	int64_t now, wait_u, wait_a;
-	char retry[24];
 	json_t *errs;
 	enum gh_err r;
 
 	if (req->resumed)
-		return login_finish(req, j);
+		return gh_h_login_resume(req);
 	if ((r = parse_form(req, &form)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
@@ -483,6 +486,18 @@ h_auth_token(struct gh_req *req)
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
+	return gh_h_login_start(req, username, password, plen, NULL);
+}
+
+enum gh_err
+gh_h_login_start(struct gh_req *req, const char *username, const char *password,
+    size_t plen, gh_h_login_done_fn done)
+{
+	struct gh_app *app = req->app;
+	struct pw_job *j;
+	int64_t now, wait_u, wait_a;
+	char retry[24];
+	enum gh_err r;
 
 	/* refused before the password is even looked at */
 	now = gh_time_now_usec() / 1000000;
@@ -507,6 +522,7 @@ h_auth_token(struct gh_req *req)
 	j->password = password;
 	j->password_len = plen;
 	j->username = username;
+	j->done = done;
 	r = gh_store_user_get_by_name(
 	    app->store, username, req->arena, &j->user);
 	if (r == GH_OK) {

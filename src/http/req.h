@@ -55,6 +55,8 @@ struct gh_req {
 	gh_id sid;              /* session of the bearer token, 0 for a key */
 	bool via_apikey;        /* authenticated by X-API-Key */
 	bool ip_resolved;       /* ip went through TRUSTED_PROXIES */
+	bool peer_trusted;      /* the peer is in TRUSTED_PROXIES (gh_h_ip) */
+	bool via_cookie;        /* authenticated by the console's cookie */
 	const char *cors_allow; /* Access-Control-Allow-Origin to send */
 	bool cors_vary;         /* CORS is on: answers vary by Origin */
 

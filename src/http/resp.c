@@ -184,6 +184,24 @@ gh_resp_status(struct gh_req *req, unsigned status, const char *detail,
 }
 
 enum gh_err
+gh_resp_data_hdrs(struct gh_req *req, unsigned status, const char *content_type,
+    const char *data, size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *r;
+	size_t i;
+
+	r = MHD_create_response_from_buffer(
+	    len, (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return GH_ERR_INTERNAL;
+	common_headers(r, content_type);
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL && hdrs[i + 1] != NULL;
+	     i += 2)
+		MHD_add_response_header(r, hdrs[i], hdrs[i + 1]);
+	return queue(req, status, r);
+}
+
+enum gh_err
 gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 {
 	switch (e) {

@@ -49,6 +49,13 @@ enum gh_err gh_resp_static(struct gh_req *req, unsigned status,
     const char *content_type, const void *data, size_t len,
     const char *const *hdrs);
 
+/* As gh_resp_data, plus headers: hdrs is a NULL-terminated list of
+ * name, value pairs (copied), e.g. Set-Cookie or the console's
+ * Content-Security-Policy.  content_type NULL sends none (a 204). */
+enum gh_err gh_resp_data_hdrs(struct gh_req *req, unsigned status,
+    const char *content_type, const char *data, size_t len,
+    const char *const *hdrs);
+
 /*
  * {"detail": detail} with the status gh_err maps to:
  *   INVALID 400, DENIED 403, NOTFOUND 404, CONFLICT 409, TOOLARGE 413,

@@ -87,6 +87,11 @@ struct gh_route_query {
 /* Left out of /openapi.json, as FastAPI's include_in_schema=False: the
  * files behind /docs are the page's plumbing, not API. */
 #define GH_ROUTE_HIDDEN 16u
+/* The account console's browser cookie (handlers/console.h) is accepted
+ * here, with its CSRF and same-origin checks, when the request carries
+ * neither Authorization nor X-API-Key.  Routes without it never accept
+ * the cookie. */
+#define GH_ROUTE_COOKIE 32u
 
 /* An OpenAPI tag's description; routes.c lists the tags it uses. */
 struct gh_route_tag {

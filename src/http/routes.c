@@ -12,6 +12,7 @@
  * parameters and the statuses its handler sends itself.
  */
 #include "handlers/app.h"
+#include "handlers/console.h"
 #include "http/router.h"
 #include "util/banned.h"
 
@@ -25,6 +26,7 @@
 #define THROTTLED GH_ROUTE_THROTTLED
 #define NOSTORE GH_ROUTE_NO_STORE
 #define HIDDEN GH_ROUTE_HIDDEN
+#define COOKIE GH_ROUTE_COOKIE
 
 /*
  * What /openapi.json says beyond the columns above (router.h): the tag,
@@ -95,32 +97,32 @@ const struct gh_route gh_routes[] = {
             {200, "Empty",
                 "Always, whether or not the token named a session"})},
     {GH_GET, "/users/me/sessions", h_account_sessions, USER, GH_BODY_NONE,
-        "The caller's live sessions", NOKEY,
+        "The caller's live sessions", NOKEY | COOKIE,
         DOC("account", NULL, NULL, {200, "Session[]"})},
     {GH_DELETE, "/users/me/sessions/{session_id}", h_account_session_delete,
-        USER, GH_BODY_NONE, "End one of the caller's sessions", NOKEY,
+        USER, GH_BODY_NONE, "End one of the caller's sessions", NOKEY | COOKIE,
         DOC("account", NULL, NULL, {204, NULL},
             {404, "HTTPError", "Session not found"})},
     {GH_POST, "/users/me/password", h_account_password, USER, GH_BODY_JSON,
-        "Change the password; every session ends", NOKEY | HASHES,
+        "Change the password; every session ends", NOKEY | HASHES | COOKIE,
         DOC("account", "PasswordChange", NULL, {204, NULL},
             {400, "HTTPError", "Incorrect password"})},
     {GH_POST, "/api-keys", h_apikeys_create, USER, GH_BODY_JSON,
-        "Create an API key (the secret is shown once)", NOKEY,
+        "Create an API key (the secret is shown once)", NOKEY | COOKIE,
         DOC("api-keys", "ApiKeyCreate", NULL, {201, "ApiKeyCreated"})},
     {GH_GET, "/api-keys", h_apikeys_list, USER, GH_BODY_NONE,
-        "The caller's API keys", NOKEY,
+        "The caller's API keys", NOKEY | COOKIE,
         DOC("api-keys", NULL, NULL, {200, "ApiKey[]"})},
     {GH_DELETE, "/api-keys/{key_id}", h_apikeys_delete, USER, GH_BODY_NONE,
-        "Revoke one of the caller's API keys", NOKEY,
+        "Revoke one of the caller's API keys", NOKEY | COOKIE,
         DOC("api-keys", NULL, NULL, {204, NULL},
             {404, "HTTPError", "API key not found"})},
-    {GH_GET, "/users/me", h_users_me, USER, GH_BODY_NONE, "The current user", 0,
-        DOC("users", NULL, NULL, {200, "UserResponse"})},
+    {GH_GET, "/users/me", h_users_me, USER, GH_BODY_NONE, "The current user",
+        COOKIE, DOC("users", NULL, NULL, {200, "UserResponse"})},
     {GH_GET, "/me", h_users_me, USER, GH_BODY_NONE, "Alias of /users/me", 0,
         DOC("users", NULL, NULL, {200, "UserResponse"})},
     {GH_GET, "/admin/users", h_admin_users_list, ADMIN("Admin access required"),
-        GH_BODY_NONE, "Every user, ordered by id (admin)", 0,
+        GH_BODY_NONE, "Every user, ordered by id (admin)", COOKIE,
         DOC("admin", NULL, NULL, {200, "UserResponse[]"})},
     {GH_POST, "/posts", h_posts_create, USER, GH_BODY_JSON,
         "Create a post owned by the caller", 0,
@@ -158,17 +160,17 @@ const struct gh_route gh_routes[] = {
         DOC("todos", NULL, NULL, {204, NULL},
             {404, "HTTPError", "Todo not found"})},
     {GH_PATCH, "/admin/users/{user_id}", h_admin_user_update, ADMIN(NULL),
-        GH_BODY_JSON, "Change a user's role or active flag (admin)", 0,
+        GH_BODY_JSON, "Change a user's role or active flag (admin)", COOKIE,
         DOC("admin", "UserAdminUpdate", NULL, {200, "UserResponse"},
             {404, "HTTPError", "User not found"},
             {409, "HTTPError", "Cannot remove the last active admin"})},
     {GH_DELETE, "/users/{user_id}", h_admin_user_delete, ADMIN(NULL),
-        GH_BODY_NONE, "Delete a user and everything they own (admin)", 0,
+        GH_BODY_NONE, "Delete a user and everything they own (admin)", COOKIE,
         DOC("admin", NULL, NULL, {204, NULL},
             {404, "HTTPError", "User not found"},
             {409, "HTTPError", "Cannot remove the last active admin"})},
     {GH_GET, "/admin/audit", h_admin_audit_list, ADMIN(NULL), GH_BODY_NONE,
-        "The audit log, newest first (admin)", 0,
+        "The audit log, newest first (admin)", COOKIE,
         DOC("admin", NULL, audit_query, {200, "AuditEntry[]"})},
     {GH_GET, "/openapi.json", h_docs_openapi, PUBLIC, GH_BODY_NONE,
         "This API's OpenAPI 3.1 document, generated from the route table",
@@ -179,6 +181,18 @@ const struct gh_route gh_routes[] = {
             {304, NULL, "Not Modified (If-None-Match)"})},
     {GH_GET, "/docs/static/{file}", h_docs_static, PUBLIC, GH_BODY_NONE,
         "The files of /docs (Swagger UI)", NOSTORE | HIDDEN},
+    {GH_GET, "/account", h_console_page, PUBLIC, GH_BODY_NONE,
+        "The account console (HTML)", NOSTORE | HIDDEN},
+    {GH_POST, "/account/login", h_console_login, PUBLIC, GH_BODY_JSON,
+        "Console sign-in: a session cookie and its CSRF token",
+        HASHES | THROTTLED | COOKIE | HIDDEN},
+    {GH_GET, "/account/session", h_console_session, USER, GH_BODY_NONE,
+        "The console session's CSRF token and user", NOKEY | COOKIE | HIDDEN},
+    {GH_POST, "/account/logout", h_console_logout, USER, GH_BODY_NONE,
+        "Console sign-out: end the session, clear the cookie",
+        NOKEY | COOKIE | HIDDEN},
+    {GH_GET, "/account/{file}", h_console_asset, PUBLIC, GH_BODY_NONE,
+        "The console's script and style sheet", NOSTORE | HIDDEN},
 };
 
 const size_t gh_routes_count = sizeof(gh_routes) / sizeof(gh_routes[0]);

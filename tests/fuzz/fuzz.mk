@@ -68,7 +68,8 @@ FUZZ_SRC_fuzz_email  := src/util/validate.c src/util/utf8.c
 FUZZ_SRC_fuzz_utf8   := src/util/utf8.c
 FUZZ_SRC_fuzz_json   := src/util/utf8.c
 FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
-                        $(FUZZ_OUT)/obj/gen/docs_assets.o
+                        $(FUZZ_OUT)/obj/gen/docs_assets.o \
+                        $(FUZZ_OUT)/obj/gen/console_assets.o
 FUZZ_SQL             := $(sort $(wildcard src/store/schema/sqlite/*.sql))
 
 # -max_len per target: a little past each parser's own limit, so the
@@ -112,6 +113,19 @@ $(FUZZ_OUT)/gen/docs_assets.c: $(filter web/%,$(DOCS_FILES)) $(NPM_STAMP) \
 	scripts/embed-assets.sh gh_docs_assets $(DOCS_FILES) > $@.tmp && mv $@.tmp $@
 
 $(FUZZ_OUT)/obj/gen/docs_assets.o: $(FUZZ_OUT)/gen/docs_assets.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    -c $< -o $@
+
+# The account console's files (web/console).
+FUZZ_CONSOLE := $(sort $(wildcard web/console/*.html web/console/*.js \
+                web/console/*.css))
+$(FUZZ_OUT)/gen/console_assets.c: $(FUZZ_CONSOLE) scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	scripts/embed-assets.sh gh_console_assets $(FUZZ_CONSOLE) > $@
+
+$(FUZZ_OUT)/obj/gen/console_assets.o: $(FUZZ_OUT)/gen/console_assets.c \
+    $(FUZZ_CONSOLE)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	    -c $< -o $@
