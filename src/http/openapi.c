@@ -745,6 +745,10 @@ description(const struct gh_route *rt)
 		          "are refused (403)."
 		        : " Authenticate with a bearer access token or an "
 		          "X-API-Key.");
+	if (guarded(rt) && (rt->flags & GH_ROUTE_COOKIE) && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    " The account console's session cookie is also accepted "
+		    "(same-origin only; changes need its X-CSRF-Token).");
 	if ((rt->flags & GH_ROUTE_THROTTLED) && n < sizeof(buf))
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
 		    " Failed logins are throttled per username and per client "
@@ -865,6 +869,12 @@ operation(struct gen *g, const struct gh_route *rt)
 	if (guarded(rt) && (rt->flags & GH_ROUTE_NO_APIKEY))
 		add(g, &rs, 403, "HTTPError",
 		    "API keys cannot be used for this action");
+	if (guarded(rt) && (rt->flags & GH_ROUTE_COOKIE))
+		add(g, &rs, 403, "HTTPError",
+		    rt->method == GH_GET || rt->method == GH_HEAD
+		        ? "Cross-site request refused (console cookie)"
+		        : "Cross-site request refused, or CSRF token missing "
+		          "or invalid (console cookie)");
 	if (rt->body != GH_BODY_NONE)
 		add(g, &rs, 413, "HTTPError",
 		    "Request body too large (MAX_BODY_BYTES)");

@@ -10,7 +10,8 @@
  *   guard USER/ROLE/OWNER  security: OAuth2 password bearer OR X-API-Key
  *                          (bearer only with GH_ROUTE_NO_APIKEY); 400
  *                          (both sent), 401 (+ WWW-Authenticate)
- *   ROLE, OWNER, NO_APIKEY 403
+ *   ROLE, OWNER, NO_APIKEY 403 (COOKIE too: the console cookie's
+ *                          cross-site and CSRF refusals)
  *   a body                 requestBody (JSON or form), 413, 422
  *   a path or query param  parameters, 422
  *   GH_ROUTE_THROTTLED     429 (+ Retry-After)

@@ -305,6 +305,26 @@ def test_typical_calls_answer_documented_statuses(client, doc):
     assert d(client.get("/me", headers=h)).status_code == 401
 
 
+def test_console_cookie_statuses_are_documented(server, client, doc):
+    """The account console's cookie on the API routes that accept it:
+    its refusals are documented too."""
+    d = lambda r: documented(doc, r)  # noqa: E731
+    u = new_full_user(client)
+    r = client.post("/account/login",
+                    json={"username": u.username, "password": u.password})
+    assert r.status_code == 200, r.text
+    jar = {"Cookie": "gh_session=" + r.cookies["gh_session"],
+           "Origin": server.url.rstrip("/")}
+    assert d(client.get("/users/me", headers=jar)).status_code == 200
+    assert d(client.get("/users/me", headers={
+        **jar, "Sec-Fetch-Site": "cross-site"})).status_code == 403
+    assert d(client.post("/api-keys", headers=jar,
+                         json={"name": "k"})).status_code == 403
+    assert d(client.post("/api-keys", headers={
+        **jar, "X-CSRF-Token": r.json()["csrf_token"]},
+        json={"name": "k"})).status_code == 201
+
+
 def sample(doc, schema, name):
     """A value the schema accepts, for one property."""
     s = schema_of(doc, schema)

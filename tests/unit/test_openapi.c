@@ -196,7 +196,7 @@ test_every_row(void **state)
 		}
 		if (rt->guard == GH_GUARD_ROLE ||
 		    (rt->guard != GH_GUARD_PUBLIC &&
-		        (rt->flags & GH_ROUTE_NO_APIKEY)))
+		        (rt->flags & (GH_ROUTE_NO_APIKEY | GH_ROUTE_COOKIE))))
 			assert_true(has_status(op, "403"));
 		if (rt->body != GH_BODY_NONE) {
 			assert_non_null(json_object_get(op, "requestBody"));
