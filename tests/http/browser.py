@@ -231,20 +231,29 @@ class Page:
 
     # -- output
 
-    def screenshot(self, name=None, full_page=False):
-        """Save the viewport (or the whole page) as
-        tests/out/screenshots/<name or the test's name>.png."""
+    def screenshot(self, name=None, full_page=False, between=None):
+        """Save tests/out/screenshots/<name or the test's name>.png: the
+        viewport, the whole page, or the page's full width from the top of
+        element between[0] to the bottom of element between[1]."""
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"{name or self.name}.png"
-        if not full_page:
+        if not full_page and between is None:
             self.driver.save_screenshot(str(path))
             return path
         size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
         size = size.get("cssContentSize") or size["contentSize"]
+        top, bottom = 0, size["height"]
+        if between is not None:
+            top, bottom = self.driver.execute_script(
+                "var a = arguments[0].getBoundingClientRect(),"
+                "    b = arguments[1].getBoundingClientRect();"
+                "return [a.top + window.scrollY, b.bottom + window.scrollY];",
+                *between)
+            top, bottom = max(0, top - 8), min(size["height"], bottom + 8)
         shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"],
-                     "height": size["height"], "scale": 1}})
+            "clip": {"x": 0, "y": top, "width": size["width"],
+                     "height": bottom - top, "scale": 1}})
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 

@@ -79,6 +79,9 @@ def test_docs_authorize_and_try_users_me(docs, page, client):
     body = page.visible(
         By.XPATH, f"{LIVE_RESPONSE}/td[{cls('response-col_description')}]")
     assert u.username in body.text, body.text
+    # for the README: the operation, from its summary to the live answer
+    page.screenshot("docs-users-me", between=(op, cell.find_element(
+        By.XPATH, "ancestor::table[1]")))
 
     page.driver.execute_script(
         "arguments[0].scrollIntoView({block: 'start'})", op)
