@@ -334,7 +334,9 @@ refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 		rollback(c);
 		return GH_OK;
 	}
-	if (spent_set && now - spent > grace_usec) {
+	/* with no grace window any second use is reuse, even one whose
+	 * clock reading predates the first (now is read before the lock) */
+	if (spent_set && (grace_usec <= 0 || now - spent > grace_usec)) {
 		/* reuse of a spent token: the family is compromised */
 		if ((st = q(c, Q_SESSION_REVOKE)) == NULL)
 			goto fail;
