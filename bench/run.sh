@@ -40,7 +40,7 @@
 #   BENCH_SKIP_NGINX=1, BENCH_SKIP_GATEHOUSE=1, BENCH_SKIP_SEED=1
 #                              leave out nginx / gatehouse / the seed app
 #   BENCH_GATEHOUSE_BIN=build/gatehouse   BENCH_GATEHOUSE_ARGS=   (extra flags)
-#   BENCH_SEED_APP_DIR=/work/shared/reference/fastapi_seed
+#   BENCH_SEED_APP_DIR=../shared/reference/fastapi_seed (beside the clone)
 #   BENCH_SEED_WORKERS=$(nproc)
 #   BENCH_SCENARIOS="me apikey list patch login refresh mixed create"
 #                              subset, in this order
@@ -74,7 +74,7 @@ LOGIN_MAX_DURATION=${BENCH_LOGIN_MAX_DURATION:-$d_loginmax}
 IDLE_TIMEOUT=${BENCH_IDLE_TIMEOUT:-120}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-60}
 GATEHOUSE_BIN=${BENCH_GATEHOUSE_BIN:-$ROOT/build/gatehouse}
-SEED_APP_DIR=${BENCH_SEED_APP_DIR:-/work/shared/reference/fastapi_seed}
+SEED_APP_DIR=${BENCH_SEED_APP_DIR:-$ROOT/../shared/reference/fastapi_seed}
 SEED_WORKERS=${BENCH_SEED_WORKERS:-$NPROC}
 SCENARIOS=${BENCH_SCENARIOS:-me apikey list patch login refresh mixed create}
 SECRET=bench-secret-key-0123456789abcdef0123456789abcdef
