@@ -130,6 +130,13 @@ load_secret(struct gh_config *cfg, bool create)
 		gh_fatal("%s", err);
 }
 
+/* Shutdown step between "no new requests" and "stop the threads". */
+static void
+drain_hashing(void *q)
+{
+	gh_workq_shutdown(q);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,7 +241,7 @@ main(int argc, char **argv)
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	gh_log_info_f("signal %d: shutting down", sig);
-	gh_server_stop(srv, SHUTDOWN_GRACE_MS);
+	gh_server_stop(srv, SHUTDOWN_GRACE_MS, drain_hashing, app.hashq);
 	gh_workq_free(app.hashq);
 	gh_store_close(app.store);
 	gh_jwt_key_free(app.jwt);

@@ -292,7 +292,7 @@ gh_h_ip(struct gh_req *req)
 	    !trusted(app->cfg->trusted_proxies, req->ip))
 		return req->ip;
 	req->peer_trusted = true;
-	if ((xff = gh_req_header(req, "X-Forwarded-For")) == NULL)
+	if ((xff = gh_req_header_all(req, "X-Forwarded-For")) == NULL)
 		return req->ip;
 	/* walk from the right: the first address no trusted proxy added
 	 * is the client */

@@ -324,33 +324,64 @@ login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
 	return r;
 }
 
-/* Brute-force throttling: the rule is policy/throttle.c's. */
-/* Seconds to wait before the counter (kind, key) admits an attempt. */
+/*
+ * Brute-force throttling; the rule is policy/throttle.c's.  Every attempt
+ * is counted (per username and per client address) before its password
+ * is checked, so attempts sent at the same moment cannot all slip under
+ * the limit while their hashes are computed; a success then clears the
+ * username's counter and takes its attempt back from the address's, and
+ * an attempt the hashing pool refused (503) is taken back from both.
+ */
+
+/* Seconds to wait before the counter (kind, key) admits an attempt;
+ * -1 when the database cannot tell (throttling fails closed). */
 static int64_t
 throttled_for(struct gh_req *req, const char *kind, const char *key,
     int64_t limit, int64_t now)
 {
 	struct gh_app *app = req->app;
 	struct gh_login_counter lc;
+	enum gh_err r;
 
-	if (gh_store_login_counter_get(app->store, kind, key, &lc) != GH_OK)
+	r = gh_store_login_counter_get(app->store, kind, key, &lc);
+	if (r == GH_ERR_NOTFOUND)
 		return 0;
+	if (r != GH_OK)
+		return -1;
 	return gh_throttle_wait(lc.failures, lc.first_at, lc.last_at, limit,
 	    app->cfg->login_window_seconds, now);
 }
 
-static void
-count_failure(struct gh_req *req, const char *username)
+/* Count this attempt for (kind, key); the seconds to wait if it went past
+ * the limit (0: go ahead, -1: database error). */
+static int64_t
+count_attempt(struct gh_req *req, const char *kind, const char *key,
+    int64_t limit, int64_t now)
 {
 	struct gh_app *app = req->app;
-	int64_t now = gh_time_now_usec() / 1000000;
 	int64_t window = app->cfg->login_window_seconds;
 	struct gh_login_counter lc;
 
-	gh_store_login_failure_add(
-	    app->store, "user", username, now, window, &lc);
-	gh_store_login_failure_add(
-	    app->store, "addr", gh_h_ip(req), now, window, &lc);
+	if (gh_store_login_failure_add(
+	        app->store, kind, key, now, window, &lc) != GH_OK)
+		return -1;
+	if (lc.failures <= limit)
+		return 0;
+	return GH_MAX(gh_throttle_wait(lc.failures, lc.first_at, lc.last_at,
+	                  limit, window, now),
+	    1);
+}
+
+/* Take this request's counted attempt back from the address (and from
+ * the username when user is true). */
+static void
+uncount_attempt(struct gh_req *req, const char *username, bool user)
+{
+	struct gh_app *app = req->app;
+
+	if (user)
+		gh_store_login_counter_undo(app->store, "user", username);
+	gh_store_login_counter_undo(app->store, "addr", gh_h_ip(req));
 }
 
 /* The refresh grant, from /auth/refresh or /auth/token. */
@@ -429,10 +460,12 @@ gh_h_login_resume(struct gh_req *req)
 	struct gh_app *app = req->app;
 	struct pw_job *j = req->hstate;
 
-	if (j->result == GH_ERR_BUSY)
+	if (j->result == GH_ERR_BUSY) {
+		uncount_attempt(req, j->username, true);
 		return busy(req);
+	}
 	if (!j->user_found || j->result != GH_OK || !j->user.is_active) {
-		count_failure(req, j->username);
+		/* the failure was counted before the check */
 		gh_audit(req, "login.failure", false,
 		    j->user_found ? j->user.id : 0, j->username, 0,
 		    !j->user_found       ? "unknown user"
@@ -450,6 +483,7 @@ gh_h_login_resume(struct gh_req *req)
 		sodium_memzero(j->out, sizeof(j->out));
 	}
 	gh_store_login_counter_clear(app->store, "user", j->username);
+	uncount_attempt(req, j->username, false);
 	return login_ok(req, &j->user, j->done);
 }
 
@@ -505,6 +539,14 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	    req, "user", username, app->cfg->login_max_failures, now);
 	wait_a = throttled_for(req, "addr", gh_h_ip(req),
 	    app->cfg->login_max_failures_per_address, now);
+	if (wait_u == 0 && wait_a == 0) {
+		wait_u = count_attempt(
+		    req, "user", username, app->cfg->login_max_failures, now);
+		wait_a = count_attempt(req, "addr", gh_h_ip(req),
+		    app->cfg->login_max_failures_per_address, now);
+	}
+	if (wait_u < 0 || wait_a < 0)
+		return gh_resp_err(req, GH_ERR_DB, NULL);
 	if (wait_u > 0 || wait_a > 0) {
 		gh_audit(req, "login.throttled", false, 0, username, 0,
 		    wait_u > 0 ? "too many failures for this username"

@@ -77,6 +77,11 @@ struct gh_req {
 /* A request header's value, or NULL. Case-insensitive name. */
 const char *gh_req_header(struct gh_req *req, const char *name);
 
+/* Every value of a header that may repeat (X-Forwarded-For), joined with
+ * ", " in the order received, as RFC 9110 5.3 reads repeated fields; in
+ * the request arena; NULL when absent. */
+const char *gh_req_header_all(struct gh_req *req, const char *name);
+
 /* A query parameter's value, or NULL. */
 const char *gh_req_query(struct gh_req *req, const char *name);
 

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -445,6 +446,36 @@ gh_req_header(struct gh_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct hdr_join {
+	struct gh_req *req;
+	const char *name;
+	char *out;
+};
+
+static enum MHD_Result
+join_header(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct hdr_join *j = cls;
+
+	GH_UNUSED(kind);
+	if (value == NULL || strcasecmp(key, j->name) != 0)
+		return MHD_YES;
+	j->out = j->out == NULL
+	             ? gh_arena_strndup(j->req->arena, value, strlen(value))
+	             : gh_arena_printf(j->req->arena, "%s, %s", j->out, value);
+	return j->out != NULL ? MHD_YES : MHD_NO;
+}
+
+const char *
+gh_req_header_all(struct gh_req *req, const char *name)
+{
+	struct hdr_join j = {req, name, NULL};
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_header, &j);
+	return j.out;
+}
+
 const char *
 gh_req_query(struct gh_req *req, const char *name)
 {
@@ -586,21 +617,35 @@ gh_server_port(const struct gh_server *s)
 	return s->port;
 }
 
-void
-gh_server_stop(struct gh_server *s, unsigned grace_ms)
+/* Wait up to ms for the requests in flight to finish; true if they did. */
+static bool
+wait_inflight(struct gh_server *s, unsigned ms)
 {
 	struct timespec ts = {0, 10 * 1000000};
-	MHD_socket lfd;
 	unsigned waited = 0;
+
+	while (atomic_load(&s->inflight) > 0 && waited < ms) {
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	return atomic_load(&s->inflight) == 0;
+}
+
+void
+gh_server_stop(
+    struct gh_server *s, unsigned grace_ms, void (*drain)(void *arg), void *arg)
+{
+	MHD_socket lfd;
 
 	if (s == NULL)
 		return;
 	lfd = MHD_quiesce_daemon(s->d);
-	while (atomic_load(&s->inflight) > 0 && waited < grace_ms) {
-		nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	if (atomic_load(&s->inflight) > 0)
+	wait_inflight(s, grace_ms);
+	/* after this no request can be suspended any more: jobs are done,
+	 * and new ones are refused (503) on the spot */
+	if (drain != NULL)
+		drain(arg);
+	if (!wait_inflight(s, 2000))
 		gh_log_warn_f("%ld requests still in flight at shutdown",
 		    (long)atomic_load(&s->inflight));
 	pthread_mutex_lock(&s->stop_mu);

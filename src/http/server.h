@@ -44,8 +44,14 @@ enum gh_err gh_server_start(
 /* The bound port (useful with port 0). */
 uint16_t gh_server_port(const struct gh_server *s);
 
-/* Stop accepting, let in-flight requests finish for up to grace_ms, stop
- * the threads and free the server. */
-void gh_server_stop(struct gh_server *s, unsigned grace_ms);
+/*
+ * Stop accepting, let in-flight requests finish for up to grace_ms, then
+ * call drain(arg) (main shuts the hashing pool down there: every
+ * suspended request is resumed and answered), wait for those answers
+ * (bounded), stop the threads and free the server.  libmicrohttpd must
+ * not be stopped while a connection is suspended.
+ */
+void gh_server_stop(struct gh_server *s, unsigned grace_ms,
+    void (*drain)(void *arg), void *arg);
 
 #endif /* GH_SERVER_H */

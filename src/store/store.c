@@ -165,6 +165,8 @@ FWD(login_failure_add,
     (struct gh_store * s, const char *kind, const char *key, int64_t now,
         int64_t window, struct gh_login_counter *out),
     (s, kind, key, now, window, out))
+FWD(login_counter_undo,
+    (struct gh_store * s, const char *kind, const char *key), (s, kind, key))
 FWD(login_counter_clear,
     (struct gh_store * s, const char *kind, const char *key), (s, kind, key))
 FWD(todo_create,

@@ -190,6 +190,8 @@ struct gh_store_ops {
 	    struct gh_login_counter *out);
 	enum gh_err (*login_counter_clear)(
 	    struct gh_store *s, const char *kind, const char *key);
+	enum gh_err (*login_counter_undo)(
+	    struct gh_store *s, const char *kind, const char *key);
 
 	/* todos (store_sqlite_todos.c) */
 	enum gh_err (*todo_create)(struct gh_store *s, gh_id user_id,
@@ -368,6 +370,10 @@ enum gh_err gh_store_login_failure_add(struct gh_store *s, const char *kind,
     const char *key, int64_t now, int64_t window, struct gh_login_counter *out);
 
 enum gh_err gh_store_login_counter_clear(
+    struct gh_store *s, const char *kind, const char *key);
+
+/* Take back one counted attempt (it turned out not to be a failure). */
+enum gh_err gh_store_login_counter_undo(
     struct gh_store *s, const char *kind, const char *key);
 
 /* ---- todos: every call is scoped to the owner --------------------------- */

@@ -685,6 +685,7 @@ static const struct gh_store_ops sqlite_ops = {
     .login_counter_get = gh_sqlite_login_counter_get,
     .login_failure_add = gh_sqlite_login_failure_add,
     .login_counter_clear = gh_sqlite_login_counter_clear,
+    .login_counter_undo = gh_sqlite_login_counter_undo,
     .todo_create = gh_sqlite_todo_create,
     .todo_get = gh_sqlite_todo_get,
     .todo_update = gh_sqlite_todo_update,

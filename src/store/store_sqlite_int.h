@@ -144,6 +144,8 @@ enum gh_err gh_sqlite_login_failure_add(struct gh_store *s, const char *kind,
     const char *key, int64_t now, int64_t window, struct gh_login_counter *out);
 enum gh_err gh_sqlite_login_counter_clear(
     struct gh_store *s, const char *kind, const char *key);
+enum gh_err gh_sqlite_login_counter_undo(
+    struct gh_store *s, const char *kind, const char *key);
 
 /* Body of a write operation: run call under the writer lock. */
 #define GH_SQLITE_LOCKED(call)                                                 \

@@ -38,6 +38,7 @@ enum {
 	Q_COUNTER_GET,
 	Q_COUNTER_ADD,
 	Q_COUNTER_CLEAR,
+	Q_COUNTER_UNDO,
 	Q_SESSION_SET_COOKIE,
 	Q_SESSION_BY_COOKIE,
 	Q_END
@@ -106,6 +107,8 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
         "last_at = ?3 RETURNING failures, first_at, last_at",
     Q(Q_COUNTER_CLEAR) = "DELETE FROM login_failures "
                          "WHERE kind = ?1 AND key = ?2",
+    Q(Q_COUNTER_UNDO) = "UPDATE login_failures SET failures = failures - 1 "
+                        "WHERE kind = ?1 AND key = ?2 AND failures > 0",
     Q(Q_SESSION_SET_COOKIE) = "UPDATE sessions SET cookie_hash = ?2 "
                               "WHERE id = ?1 AND revoked_at IS NULL",
     Q(Q_SESSION_BY_COOKIE) = "SELECT id, user_id FROM sessions "
@@ -774,4 +777,24 @@ gh_sqlite_login_counter_clear(
     struct gh_store *gs, const char *kind, const char *key)
 {
 	GH_SQLITE_LOCKED(counter_clear(gs, kind, key));
+}
+
+static enum gh_err
+counter_undo(struct gh_store *gs, const char *kind, const char *key)
+{
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	sqlite3_stmt *st;
+
+	if (c == NULL || (st = q(c, Q_COUNTER_UNDO)) == NULL)
+		return GH_ERR_DB;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return run(c, st, "counter undo");
+}
+
+enum gh_err
+gh_sqlite_login_counter_undo(
+    struct gh_store *gs, const char *kind, const char *key)
+{
+	GH_SQLITE_LOCKED(counter_undo(gs, kind, key));
 }

@@ -29,7 +29,7 @@ struct gh_workq {
 	pthread_cond_t cv;
 	struct job *ring;
 	size_t cap, head, len, running;
-	bool stopping;
+	bool stopping, joined;
 	unsigned nthreads;
 	pthread_t *threads;
 };
@@ -117,11 +117,11 @@ gh_workq_pending(struct gh_workq *q)
 }
 
 void
-gh_workq_free(struct gh_workq *q)
+gh_workq_shutdown(struct gh_workq *q)
 {
 	unsigned i;
 
-	if (q == NULL)
+	if (q == NULL || q->joined)
 		return;
 	pthread_mutex_lock(&q->mu);
 	q->stopping = true;
@@ -129,6 +129,15 @@ gh_workq_free(struct gh_workq *q)
 	pthread_mutex_unlock(&q->mu);
 	for (i = 0; i < q->nthreads; i++)
 		pthread_join(q->threads[i], NULL);
+	q->joined = true;
+}
+
+void
+gh_workq_free(struct gh_workq *q)
+{
+	if (q == NULL)
+		return;
+	gh_workq_shutdown(q);
 	pthread_cond_destroy(&q->cv);
 	pthread_mutex_destroy(&q->mu);
 	free(q->threads);

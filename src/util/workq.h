@@ -29,7 +29,11 @@ enum gh_err gh_workq_submit(struct gh_workq *q, void (*run)(void *arg),
 /* Jobs queued or running right now. */
 size_t gh_workq_pending(struct gh_workq *q);
 
-/* Finish every queued job, stop the workers, free the pool. */
+/* Refuse new jobs (GH_ERR_BUSY from now on), finish every queued job,
+ * stop the workers.  The pool stays allocated until gh_workq_free(). */
+void gh_workq_shutdown(struct gh_workq *q);
+
+/* gh_workq_shutdown() if not done yet, then free the pool. */
 void gh_workq_free(struct gh_workq *q);
 
 #endif /* GH_WORKQ_H */

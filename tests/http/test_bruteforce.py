@@ -204,3 +204,67 @@ def test_forwarded_for_is_ignored_from_untrusted_peers(spawn_server, trusted):
     finally:
         c.close()
 
+
+
+# ------------------------------------------------------------ concurrency
+
+def test_concurrent_guesses_cannot_exceed_the_limit(spawn_server):
+    # Every attempt is counted before its password is checked: guesses
+    # sent at the same moment do not all slip under the limit while
+    # their hashes are computed (security review finding).
+    import threading
+    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3)
+    try:
+        u = new_full_user(c)
+        codes = []
+        lock = threading.Lock()
+
+        def guess():
+            r = attempt(private_client(sp), u.username, "wrong password")
+            with lock:
+                codes.append(r.status_code)
+
+        threads = [threading.Thread(target=guess) for _ in range(24)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60 * SLOW)
+        assert len(codes) == 24
+        assert codes.count(401) <= 3, sorted(codes)
+        assert set(codes) <= {401, 429}, sorted(codes)
+    finally:
+        sp.stop()
+
+
+def test_repeated_forwarded_for_headers_are_joined(spawn_server):
+    # A proxy that appends its own X-Forwarded-For line must not let the
+    # client's line decide the address: repeated fields are one list
+    # (RFC 9110 5.3), read from the right.
+    import socket
+    sp, c = server(spawn_server, TRUSTED_PROXIES="127.0.0.1",
+                   LOGIN_MAX_FAILURES=1000,
+                   LOGIN_MAX_FAILURES_PER_ADDRESS=2)
+    try:
+        from urllib.parse import urlsplit
+        parts = urlsplit(sp.url)
+        host, port = parts.hostname, parts.port
+
+        def raw(client_claim):
+            body = b"username=nobody&password=wrong+password"
+            req = (b"POST /auth/token HTTP/1.1\r\nHost: x\r\n"
+                   b"X-Forwarded-For: " + client_claim + b"\r\n"
+                   b"X-Forwarded-For: 10.9.9.9\r\n"
+                   b"Content-Type: application/x-www-form-urlencoded\r\n"
+                   b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+                   % len(body) + body)
+            with socket.create_connection((host, port), timeout=30) as s:
+                s.sendall(req)
+                return int(s.recv(64).split(b" ")[1])
+
+        # three different client claims: all from 10.9.9.9, so the third
+        # attempt from that address is over the limit of 2
+        codes = [raw(b"1.1.1.%d" % i) for i in range(3)]
+        assert codes[:2] == [401, 401], codes
+        assert codes[2] == 429, codes
+    finally:
+        sp.stop()
