@@ -166,23 +166,6 @@ admin_left(struct gh_sqlite_conn *c)
 	return v != 0 ? GH_OK : GH_ERR_CONFLICT;
 }
 
-/* The user row as store_sqlite.c's row_user reads it. */
-static void
-row_user(sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u)
-{
-	const unsigned char *role = sqlite3_column_text(st, 4);
-
-	u->id = sqlite3_column_int64(st, 0);
-	u->username = gh_sqlite_col_str(st, 1, a);
-	u->email = gh_sqlite_col_str(st, 2, a);
-	u->password_hash = gh_sqlite_col_str(st, 3, a);
-	if (role == NULL || !gh_role_parse((const char *)role, &u->role))
-		u->role = GH_ROLE_USER;
-	u->is_active = sqlite3_column_int(st, 5) != 0;
-	u->created_at = gh_sqlite_col_time(st, 6);
-	u->token_version = sqlite3_column_int64(st, 7);
-}
-
 static enum gh_err
 s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
     const bool *is_active, struct gh_arena *a, struct gh_user *out)
@@ -210,7 +193,7 @@ s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
 		sqlite3_bind_int(st, 3, *is_active ? 1 : 0);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		row_user(st, a, out);
+		gh_sqlite_row_user(st, a, out);
 	if ((r = gh_sqlite_done(c, st, rc, "user admin update")) == GH_OK &&
 	    rc != SQLITE_ROW)
 		r = GH_ERR_NOTFOUND; /* cannot happen: the row was just seen */

@@ -390,19 +390,22 @@ gh_sqlite_refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 	    grace_usec, a, u, sid, res));
 }
 
+/* Set revoked_at = now on row id of user_id (0: anyone's) with the
+ * statement in slot; GH_ERR_NOTFOUND when no live row matched. */
 static enum gh_err
-session_revoke(struct gh_store *gs, gh_id sid, gh_id user_id, int64_t now)
+revoke_row(struct gh_store *gs, int slot, gh_id id, gh_id user_id, int64_t now,
+    const char *what)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 	enum gh_err r;
 
-	if (c == NULL || (st = q(c, Q_SESSION_REVOKE)) == NULL)
+	if (c == NULL || (st = q(c, slot)) == NULL)
 		return GH_ERR_DB;
-	sqlite3_bind_int64(st, 1, sid);
+	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, user_id);
 	bind_time(st, 3, now);
-	if ((r = run(c, st, "session revoke")) != GH_OK)
+	if ((r = run(c, st, what)) != GH_OK)
 		return r;
 	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
 }
@@ -411,7 +414,8 @@ enum gh_err
 gh_sqlite_session_revoke(
     struct gh_store *gs, gh_id sid, gh_id user_id, int64_t now)
 {
-	GH_SQLITE_LOCKED(session_revoke(gs, sid, user_id, now));
+	GH_SQLITE_LOCKED(revoke_row(
+	    gs, Q_SESSION_REVOKE, sid, user_id, now, "session revoke"));
 }
 
 enum gh_err
@@ -681,28 +685,12 @@ gh_sqlite_apikey_list(struct gh_store *gs, gh_id user_id, int64_t now,
 	return r;
 }
 
-static enum gh_err
-key_revoke(struct gh_store *gs, gh_id id, gh_id user_id, int64_t now)
-{
-	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
-	sqlite3_stmt *st;
-	enum gh_err r;
-
-	if (c == NULL || (st = q(c, Q_KEY_REVOKE)) == NULL)
-		return GH_ERR_DB;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, user_id);
-	bind_time(st, 3, now);
-	if ((r = run(c, st, "key revoke")) != GH_OK)
-		return r;
-	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
-}
-
 enum gh_err
 gh_sqlite_apikey_revoke(
     struct gh_store *gs, gh_id id, gh_id user_id, int64_t now)
 {
-	GH_SQLITE_LOCKED(key_revoke(gs, id, user_id, now));
+	GH_SQLITE_LOCKED(
+	    revoke_row(gs, Q_KEY_REVOKE, id, user_id, now, "key revoke"));
 }
 
 static enum gh_err
