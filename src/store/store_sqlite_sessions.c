@@ -418,30 +418,34 @@ gh_sqlite_session_revoke(
 	    gs, Q_SESSION_REVOKE, sid, user_id, now, "session revoke"));
 }
 
+/* Step a statement yielding at most one (session id, user id) row. */
+static enum gh_err
+session_row(struct gh_sqlite_conn *c, sqlite3_stmt *st, gh_id *sid,
+    gh_id *user_id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*sid = sqlite3_column_int64(st, 0);
+		*user_id = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return GH_OK;
+	return rc == SQLITE_DONE ? GH_ERR_NOTFOUND : gh_sqlite_err(c, rc, what);
+}
+
 enum gh_err
 gh_sqlite_session_of_refresh(struct gh_store *gs,
     const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
-	enum gh_err r;
-	int rc;
 
 	if (c == NULL || (st = q(c, Q_SESSION_OF_REFRESH)) == NULL)
 		return GH_ERR_DB;
 	bind_hash(st, 1, refresh_hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*sid = sqlite3_column_int64(st, 0);
-		*user_id = sqlite3_column_int64(st, 1);
-		r = GH_OK;
-	} else {
-		r = rc == SQLITE_DONE
-		        ? GH_ERR_NOTFOUND
-		        : gh_sqlite_err(c, rc, "session of refresh");
-	}
-	sqlite3_reset(st);
-	return r;
+	return session_row(c, st, sid, user_id, "session of refresh");
 }
 
 enum gh_err
@@ -505,25 +509,12 @@ gh_sqlite_session_by_cookie(struct gh_store *gs,
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
-	enum gh_err r;
-	int rc;
 
 	if (c == NULL || (st = q(c, Q_SESSION_BY_COOKIE)) == NULL)
 		return GH_ERR_DB;
 	bind_hash(st, 1, cookie_hash);
 	bind_time(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*sid = sqlite3_column_int64(st, 0);
-		*user_id = sqlite3_column_int64(st, 1);
-		r = GH_OK;
-	} else {
-		r = rc == SQLITE_DONE
-		        ? GH_ERR_NOTFOUND
-		        : gh_sqlite_err(c, rc, "session by cookie");
-	}
-	sqlite3_reset(st);
-	return r;
+	return session_row(c, st, sid, user_id, "session by cookie");
 }
 
 static enum gh_err
