@@ -41,6 +41,7 @@ struct gh_config {
 	char *log_level;
 	char *run_as_user;
 	int64_t refresh_reuse_grace_seconds;
+	int64_t auth_cache_entries, auth_cache_ttl_ms;
 	int64_t login_max_failures;
 	int64_t login_max_failures_per_address;
 	int64_t login_window_seconds;

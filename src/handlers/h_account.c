@@ -168,6 +168,7 @@ h_account_password(struct gh_req *req)
 	struct gh_app *app = req->app;
 	struct pw_change *p = req->hstate;
 	const struct gh_user *u = req->principal;
+	struct gh_user row;
 	const char *cur, *next;
 	json_t *body, *errs;
 	enum gh_err r;
@@ -185,13 +186,22 @@ h_account_password(struct gh_req *req)
 		goto out;
 	}
 	json_decref(errs);
+	/* the principal carries no hash (gh_store_auth_load): read it */
+	if ((r = gh_store_user_get(app->store, u->id, req->arena, &row)) !=
+	    GH_OK) {
+		r = r == GH_ERR_NOTFOUND
+		        ? gh_resp_unauth(
+		              req, "Could not validate credentials", true)
+		        : gh_resp_err(req, r, NULL);
+		goto out;
+	}
 	if ((p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL ||
 	    (p->current = gh_arena_strndup(req->arena, cur, strlen(cur))) ==
 	        NULL ||
 	    (p->next = gh_arena_strndup(req->arena, next, strlen(next))) ==
 	        NULL ||
-	    (p->hash = gh_arena_strndup(req->arena, u->password_hash,
-	         strlen(u->password_hash))) == NULL) {
+	    (p->hash = gh_arena_strndup(req->arena, row.password_hash,
+	         strlen(row.password_hash))) == NULL) {
 		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 		goto out;
 	}

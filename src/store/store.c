@@ -1,10 +1,15 @@
 /*
- * store.c - picks the backend and forwards the interface to it.
+ * store.c - picks the backend, forwards the interface to it, and keeps
+ * the authentication cache in front of it (store_cache.h).
  *
  * The forwarding functions are deliberately thin: they exist so that
- * handlers call gh_store_*() and never a backend by name.
+ * handlers call gh_store_*() and never a backend by name.  The few that
+ * are not thin are the cache's: auth_load and apikey_by_prefix answer
+ * from it when they can, and every write that can change their answers
+ * bumps its epoch once the backend has returned (FWD_INVALIDATES).
  */
 #include "store/store.h"
+#include "store/store_cache.h"
 #include "store/store_sqlite.h"
 #include "util/banned.h"
 
@@ -15,10 +20,21 @@ gh_store_open(const char *sqlite_path, struct gh_store **out)
 }
 
 void
+gh_store_cache_enable(struct gh_store *s, unsigned slots, int64_t ttl_usec)
+{
+	if (s->cache != NULL || slots == 0 || ttl_usec <= 0)
+		return;
+	s->cache = gh_store_cache_new(slots, ttl_usec);
+}
+
+void
 gh_store_close(struct gh_store *s)
 {
-	if (s != NULL)
-		s->ops->close(s);
+	if (s == NULL)
+		return;
+	gh_store_cache_free(s->cache);
+	s->cache = NULL;
+	s->ops->close(s);
 }
 
 enum gh_err
@@ -105,22 +121,89 @@ gh_store_post_list(struct gh_store *s, gh_id after_id, int64_t limit,
 		return s->ops->name args;                                      \
 	}
 
-FWD(auth_load,
-    (struct gh_store * s, gh_id uid, gh_id sid, struct gh_arena *a,
-        struct gh_user *u, bool *session_live),
-    (s, uid, sid, a, u, session_live))
+/* As FWD, then: the write has returned (committed or not), so answers
+ * cached before it may be stale. */
+#define FWD_INVALIDATES(name, params, args)                                    \
+	enum gh_err gh_store_##name params                                     \
+	{                                                                      \
+		enum gh_err r_ = s->ops->name args;                            \
+		if (s->cache != NULL)                                          \
+			gh_store_cache_invalidate(s->cache);                   \
+		return r_;                                                     \
+	}
+
+enum gh_err
+gh_store_auth_load(struct gh_store *s, gh_id uid, gh_id sid, struct gh_arena *a,
+    struct gh_user *u, bool *session_live)
+{
+	uint64_t epoch;
+	enum gh_err r;
+
+	if (s->cache == NULL) {
+		r = s->ops->auth_load(s, uid, sid, a, u, session_live);
+		u->password_hash = NULL;
+		return r;
+	}
+	if (gh_store_cache_auth_get(s->cache, uid, sid, a, u, session_live))
+		return GH_OK;
+	epoch = gh_store_cache_epoch(s->cache); /* before the load */
+	r = s->ops->auth_load(s, uid, sid, a, u, session_live);
+	u->password_hash = NULL;
+	if (r == GH_OK)
+		gh_store_cache_auth_put(
+		    s->cache, epoch, uid, sid, u, *session_live);
+	return r;
+}
+
+enum gh_err
+gh_store_apikey_by_prefix(struct gh_store *s, const char *prefix,
+    struct gh_arena *a, struct gh_apikey *out)
+{
+	uint64_t epoch;
+	enum gh_err r;
+
+	if (s->cache == NULL)
+		return s->ops->apikey_by_prefix(s, prefix, a, out);
+	if (gh_store_cache_key_get(s->cache, prefix, a, out))
+		return GH_OK;
+	epoch = gh_store_cache_epoch(s->cache);
+	r = s->ops->apikey_by_prefix(s, prefix, a, out);
+	if (r == GH_OK)
+		gh_store_cache_key_put(s->cache, epoch, out);
+	return r;
+}
+
+enum gh_err
+gh_store_apikey_touch(struct gh_store *s, gh_id id, int64_t now)
+{
+	enum gh_err r = s->ops->apikey_touch(s, id, now);
+
+	if (s->cache != NULL && r == GH_OK)
+		gh_store_cache_key_touched(s->cache, id, now);
+	return r;
+}
+
+enum gh_err
+gh_store_refresh_rotate(struct gh_store *s, const unsigned char *old_hash,
+    const unsigned char *new_hash, int64_t now, int64_t expires_at,
+    int64_t grace_usec, struct gh_arena *a, struct gh_user *u, gh_id *sid,
+    enum gh_refresh_result *res)
+{
+	enum gh_err r = s->ops->refresh_rotate(
+	    s, old_hash, new_hash, now, expires_at, grace_usec, a, u, sid, res);
+
+	/* a rotation changes no cached answer; a detected reuse revokes */
+	if (s->cache != NULL && (r != GH_OK || *res == GH_REFRESH_REUSED))
+		gh_store_cache_invalidate(s->cache);
+	return r;
+}
+
 FWD(session_create,
     (struct gh_store * s, gh_id user_id, const unsigned char *refresh_hash,
         int64_t now, int64_t expires_at, const char *user_agent, const char *ip,
         gh_id *sid),
     (s, user_id, refresh_hash, now, expires_at, user_agent, ip, sid))
-FWD(refresh_rotate,
-    (struct gh_store * s, const unsigned char *old_hash,
-        const unsigned char *new_hash, int64_t now, int64_t expires_at,
-        int64_t grace_usec, struct gh_arena *a, struct gh_user *u, gh_id *sid,
-        enum gh_refresh_result *res),
-    (s, old_hash, new_hash, now, expires_at, grace_usec, a, u, sid, res))
-FWD(session_revoke,
+FWD_INVALIDATES(session_revoke,
     (struct gh_store * s, gh_id sid, gh_id user_id, int64_t now),
     (s, sid, user_id, now))
 FWD(session_of_refresh,
@@ -138,7 +221,7 @@ FWD(session_by_cookie,
     (struct gh_store * s, const unsigned char *cookie_hash, int64_t now,
         gh_id *sid, gh_id *user_id),
     (s, cookie_hash, now, sid, user_id))
-FWD(user_set_password,
+FWD_INVALIDATES(user_set_password,
     (struct gh_store * s, gh_id id, const char *new_hash, int64_t now),
     (s, id, new_hash, now))
 FWD(apikey_create,
@@ -146,16 +229,12 @@ FWD(apikey_create,
         const unsigned char *hash, int64_t now, int64_t expires_at,
         struct gh_arena *a, struct gh_apikey *out),
     (s, user_id, name, prefix, hash, now, expires_at, a, out))
-FWD(apikey_by_prefix,
-    (struct gh_store * s, const char *prefix, struct gh_arena *a,
-        struct gh_apikey *out),
-    (s, prefix, a, out))
-FWD(apikey_touch, (struct gh_store * s, gh_id id, int64_t now), (s, id, now))
 FWD(apikey_list,
     (struct gh_store * s, gh_id user_id, int64_t now, gh_store_apikey_fn fn,
         void *ctx),
     (s, user_id, now, fn, ctx))
-FWD(apikey_revoke, (struct gh_store * s, gh_id id, gh_id user_id, int64_t now),
+FWD_INVALIDATES(apikey_revoke,
+    (struct gh_store * s, gh_id id, gh_id user_id, int64_t now),
     (s, id, user_id, now))
 FWD(login_counter_get,
     (struct gh_store * s, const char *kind, const char *key,
@@ -187,11 +266,11 @@ FWD(todo_list,
     (struct gh_store * s, gh_id user_id, gh_id after_id, int64_t limit,
         gh_store_todo_fn fn, void *ctx),
     (s, user_id, after_id, limit, fn, ctx))
-FWD(user_admin_update,
+FWD_INVALIDATES(user_admin_update,
     (struct gh_store * s, gh_id id, const enum gh_role *role,
         const bool *is_active, struct gh_arena *a, struct gh_user *out),
     (s, id, role, is_active, a, out))
-FWD(user_delete, (struct gh_store * s, gh_id id), (s, id))
+FWD_INVALIDATES(user_delete, (struct gh_store * s, gh_id id), (s, id))
 FWD(audit_add, (struct gh_store * s, const struct gh_audit_entry *e), (s, e))
 FWD(audit_list,
     (struct gh_store * s, gh_id before_id, int64_t limit, gh_id user_id,

@@ -218,9 +218,12 @@ struct gh_store_ops {
 	    gh_store_audit_fn fn, void *ctx);
 };
 
-/* Every backend's handle starts with this. */
+struct gh_store_cache;
+
+/* Every backend's handle starts with this (zeroed by the backend). */
 struct gh_store {
 	const struct gh_store_ops *ops;
+	struct gh_store_cache *cache; /* store.c's; NULL when off */
 };
 
 /*
@@ -230,6 +233,15 @@ struct gh_store {
  */
 enum gh_err gh_store_open(const char *sqlite_path, struct gh_store **out);
 void gh_store_close(struct gh_store *s);
+
+/*
+ * Answer gh_store_auth_load and gh_store_apikey_by_prefix from a
+ * per-thread cache of `slots` entries, exact for every write made through
+ * this handle and at most ttl_usec old for writes made by anyone else
+ * (store_cache.h).  Call once, before the store is shared; 0 slots: off.
+ */
+void gh_store_cache_enable(
+    struct gh_store *s, unsigned slots, int64_t ttl_usec);
 
 /* GH_OK when the database answers a trivial query. */
 enum gh_err gh_store_ping(struct gh_store *s);
@@ -283,6 +295,9 @@ enum gh_err gh_store_post_list(struct gh_store *s, gh_id after_id,
  * The per-request principal check, one query: the user with id uid into
  * *u and, when sid != 0, whether session sid belongs to uid and is not
  * revoked.  GH_ERR_NOTFOUND when the user does not exist.
+ * u->password_hash is always NULL (the answer may come from the cache,
+ * which holds no hash): load the user with gh_store_user_get to check a
+ * password.
  */
 enum gh_err gh_store_auth_load(struct gh_store *s, gh_id uid, gh_id sid,
     struct gh_arena *a, struct gh_user *u, bool *session_live);

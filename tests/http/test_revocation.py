@@ -1,10 +1,18 @@
 """Revocation is immediate on every server thread (issue 4: "at once").
 
-gatehouse caches verified tokens per thread; each test first uses the
-credential on many connections at once so that several threads have seen
-it, revokes it, then checks many fresh connections at once."""
+gatehouse caches verified tokens, and the user and session rows they
+resolve to, per thread; each test first uses the credential on many
+connections at once so that several threads have seen it, revokes it, then
+checks many fresh connections at once.  A write made by another process
+(not through gatehouse) is seen once AUTH_CACHE_TTL_MS has passed."""
+
+import os
+import sqlite3
+import time
 
 import pytest
+
+from ghtest import Client
 
 from ghtest import (assert_401, bearer, login_full, make_api_key,
                     new_full_user, refresh_json, sid_of,
@@ -111,3 +119,37 @@ def test_user_delete_reaches_every_thread(server, client, admin):
                          headers=admin.headers).status_code == 204
     all_now(server, u.headers, 401)
     all_now(server, {"X-API-Key": key}, 401)
+
+
+def _deactivate_behind_its_back(sp, uid):
+    db = os.path.join(sp.data_dir, "gatehouse.db")
+    with sqlite3.connect(db, timeout=5) as con:
+        con.execute("UPDATE users SET is_active = 0 WHERE id = ?", (uid,))
+
+
+def test_write_by_another_process_is_seen_within_the_ttl(spawn_server):
+    sp = spawn_server(env={"AUTH_CACHE_TTL_MS": "100"})
+    c = Client(sp.url)
+    try:
+        u = new_full_user(c)
+        key = make_api_key(c, u)["key"]
+    finally:
+        c.close()
+    warm(sp, u.headers)
+    warm(sp, {"X-API-Key": key})
+    _deactivate_behind_its_back(sp, u.id)
+    time.sleep(0.3)  # the entries' lifetime, not readiness
+    all_now(sp, u.headers, 401)
+    all_now(sp, {"X-API-Key": key}, 401)
+
+
+def test_cache_off_sees_another_process_at_once(spawn_server):
+    sp = spawn_server(env={"AUTH_CACHE_ENTRIES": "0"})
+    c = Client(sp.url)
+    try:
+        u = new_full_user(c)
+    finally:
+        c.close()
+    warm(sp, u.headers)
+    _deactivate_behind_its_back(sp, u.id)
+    all_now(sp, u.headers, 401)
