@@ -105,9 +105,13 @@ http-seed:
 	tests/http/run_against_seed.sh
 
 # ---- benchmark ---------------------------------------------------------------
-bench: deps all
+# bench/burst.c: the burst of new connections (bench/README.md)
+build/bench/burst: bench/burst.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+bench: deps all build/bench/burst
 	bench/run.sh
-bench-smoke: all
+bench-smoke: all build/bench/burst
 	BENCH_SMOKE=1 BENCH_SKIP_SEED=1 bench/run.sh
 
 # ---- style -------------------------------------------------------------------

@@ -1,23 +1,40 @@
 #!/usr/bin/env bash
-# bench/run.sh - wrk benchmark of gatehouse against nginx (the machine's
-# ceiling: a fixed JSON body) and the seed's FastAPI application (the
-# baseline gatehouse replaces).
+# bench/run.sh - gatehouse's performance record (issue 6): wrk scenarios
+# against nginx (the machine's ceiling: a fixed JSON body) and the seed's
+# FastAPI application (the baseline gatehouse replaces), with the server's
+# CPU time per request and peak RSS; a connection-count table; a burst of new
+# connections (bench/burst.c); start-up time and idle RSS; and gatehouse at
+# two generated data sets (1k and 1M users, scripts/gen-scale-data.sh) side
+# by side, with the full stream of every post. bench/README.md explains it.
 #
-#   make bench        bench/run.sh                 (full run, ~15-20 minutes)
-#   make bench-smoke  BENCH_SMOKE=1 bench/run.sh   (~1 s per scenario; only
+#   make bench        bench/run.sh                 (full run, ~30 minutes)
+#   make bench-smoke  BENCH_SMOKE=1 bench/run.sh   (under a minute; only
 #                                                   proves the harness works)
 #
-# For each server: start it on a free port with fresh data in a temp dir,
-# poll until it answers, seed one user, its token, an API key (gatehouse) and
-# 100 posts through the API (bench/seed.py), run the wrk scenarios
-# (bench/wrk.lua), stop it by PID. The FastAPI seed has neither API keys nor
-# refresh tokens: it skips "apikey" and "refresh".
-# Results: a Markdown table on stdout and in bench/out/results.md; every
-# single run in bench/out/raw.tsv; wrk and server output in bench/out/.
+# Passes, one after another, each server started fresh on a free port and
+# stopped by PID:
+#   main    nginx, gatehouse, the FastAPI seed: data seeded through the API
+#           (bench/seed.py: one user, its token, an API key for gatehouse,
+#           100 posts), the wrk scenarios (bench/wrk.lua); for gatehouse also
+#           the connections table (GET /users/me at 1..1024 connections);
+#           for each server the burst (bench/burst.c)
+#   startup gatehouse started BENCH_STARTS times on an empty data directory
+#           (bench/probe.py startup): time to /readyz 200, idle RSS
+#   small, big   gatehouse on a copy of a generated database (1k users / 10k
+#           posts, 1M users / 10M posts; built once into bench/out/scale/ and
+#           reused while scripts/gen-scale-data.sh and the schema are
+#           unchanged): start-up, the full GET /posts stream read once
+#           (bench/probe.py stream), the scenarios with a freshly registered
+#           user holding the same data as in the main pass
+# Results: bench/out/results.md (Markdown; also on stdout), copied to
+# bench/results.md - the committed record - unless this is a smoke run; the
+# report compares itself with the last committed bench/results.md. Every
+# single run in bench/out/*.tsv; wrk, burst and server output in bench/out/.
 #
 # Exit status is non-zero when the harness itself breaks (a server does not
-# start, seeding fails, wrk fails, a scenario completes no request or every
-# request errors, a refresh chain breaks) - never because a figure is slow.
+# start or dies, seeding fails, wrk or a probe fails, a scenario completes no
+# request or every request errors, a refresh or todos chain breaks, a burst
+# gets no 2xx at all) - never because a figure is slow.
 #
 # Environment (defaults: full run / smoke):
 #   BENCH_DURATION=10/1        seconds per measured run
@@ -25,7 +42,7 @@
 #   BENCH_THREADS=2/2          wrk threads (capped at the connections)
 #   BENCH_RUNS=3/1             runs per scenario; the table shows medians
 #   BENCH_WARMUP=2/0           seconds of warm-up before each scenario
-#   BENCH_CEILING_DURATION=5/2 seconds of 1-connection login (hash cost)
+#   BENCH_CEILING_DURATION=5/1 seconds of 1-connection login (hash cost)
 #   BENCH_MIXED_LOGIN_CONNECTIONS=32/4   login connections in "mixed"
 #   BENCH_MIXED_GET_CONNECTIONS=8     GET side of "mixed" (latency, not load)
 #   BENCH_LOGIN_ROUNDS=4       login runs for at least this many logins per
@@ -42,9 +59,35 @@
 #   BENCH_GATEHOUSE_BIN=build/gatehouse   BENCH_GATEHOUSE_ARGS=   (extra flags)
 #   BENCH_SEED_APP_DIR=../shared/reference/fastapi_seed (beside the clone)
 #   BENCH_SEED_WORKERS=$(nproc)
-#   BENCH_SCENARIOS="me apikey list patch login refresh mixed create"
-#                              subset, in this order
+#   BENCH_SCENARIOS="me apikey list stream patch login refresh mixed todos create"
+#                              subset, in this order (main pass)
+#   BENCH_CONN_LEVELS="1 64 256 1024"/"1 16"   connections table levels
+#   BENCH_CONN_DURATION=5/1  BENCH_CONN_RUNS=3/1   per level
+#   BENCH_BURST_CONNECTIONS=1024/64  BENCH_BURST_RUNS=3/1
+#   BENCH_BURST_TIMEOUT=10     seconds a burst may take in all
+#   BENCH_BURST_BIN=build/bench/burst   (compiled from bench/burst.c with
+#                              cc -O2 when missing or older than its source)
+#   BENCH_STARTS=3/1           starts per start-up measurement (median)
+#   BENCH_SCALE_USERS=1000000/2000   BENCH_SCALE_POSTS=10000000/20000
+#                              the "big" generated database
+#   BENCH_SCALE_SMALL_USERS=1000/200 BENCH_SCALE_SMALL_POSTS=10000/2000
+#                              the "small" one (same 10 posts per user)
+#   BENCH_SCALE_SCENARIOS="me apikey list patch login refresh mixed todos create"/"me todos"
+#   BENCH_SCALE_DURATION=5/1  BENCH_SCALE_RUNS=3/1   per scale scenario run
+#   BENCH_STREAM_RUNS=3/1      full GET /posts reads per scale pass (median)
+#   BENCH_STREAM_TIMEOUT=900   seconds one stream measurement may take
+#   BENCH_STREAM_MIN_POSTS=1000000/20000   a stream measurement reads the
+#                              whole list as many times as it takes to pass
+#                              this many posts (at most 1,000 times)
+#   BENCH_SCALE_DIR=bench/out/scale   cache of generated databases (and the
+#                              working copy, removed at the end)
+#   BENCH_SKIP_SCALE=1, BENCH_SKIP_CONNS=1, BENCH_SKIP_BURST=1,
+#   BENCH_SKIP_STARTUP=1       leave out those parts
+#   BENCH_NO_RECORD=1          a full run that does not overwrite
+#                              bench/results.md
 #   BENCH_KEEP_TMP=1           keep the temp dir (data, nginx config)
+#   BENCH_RSS_SAMPLED=1        sample peak RSS even where clear_refs works
+#                              (tests the fallback)
 set -euo pipefail
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -53,12 +96,21 @@ OUT=$HERE/out
 PYTHON=/usr/bin/python3
 NPROC=$(nproc)
 
-if [ "${BENCH_SMOKE:-0}" = 1 ]; then
-	d_dur=1 d_conn=4 d_runs=1 d_warm=0 d_ceil=2 d_mixlogin=4
+SMOKE=${BENCH_SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+	d_dur=1 d_conn=4 d_runs=1 d_warm=0 d_ceil=1 d_mixlogin=4
 	d_loginmax=${BENCH_DURATION:-$d_dur}
+	d_levels="1 16" d_conndur=1 d_connruns=1 d_burst=64 d_burstruns=1
+	d_starts=1 d_susers=2000 d_sposts=20000 d_ssusers=200 d_ssposts=2000
+	d_sscen="me todos" d_sdur=1 d_sruns=1 d_streamruns=1 d_streammin=20000 d_busy=0.2
 else
 	d_dur=10 d_conn=64 d_runs=3 d_warm=2 d_ceil=5 d_mixlogin=32
 	d_loginmax=60
+	d_levels="1 64 256 1024" d_conndur=5 d_connruns=3 d_burst=1024
+	d_burstruns=3 d_starts=3 d_susers=1000000 d_sposts=10000000
+	d_ssusers=1000 d_ssposts=10000
+	d_sscen="me apikey list patch login refresh mixed todos create"
+	d_sdur=5 d_sruns=3 d_streamruns=3 d_streammin=1000000 d_busy=1
 fi
 DURATION=${BENCH_DURATION:-$d_dur}
 CONNECTIONS=${BENCH_CONNECTIONS:-$d_conn}
@@ -76,10 +128,30 @@ START_TIMEOUT=${BENCH_START_TIMEOUT:-60}
 GATEHOUSE_BIN=${BENCH_GATEHOUSE_BIN:-$ROOT/build/gatehouse}
 SEED_APP_DIR=${BENCH_SEED_APP_DIR:-$ROOT/../shared/reference/fastapi_seed}
 SEED_WORKERS=${BENCH_SEED_WORKERS:-$NPROC}
-SCENARIOS=${BENCH_SCENARIOS:-me apikey list patch login refresh mixed create}
+SCENARIOS=${BENCH_SCENARIOS:-me apikey list stream patch login refresh mixed todos create}
+CONN_LEVELS=${BENCH_CONN_LEVELS:-$d_levels}
+CONN_DURATION=${BENCH_CONN_DURATION:-$d_conndur}
+CONN_RUNS=${BENCH_CONN_RUNS:-$d_connruns}
+BURST_CONNECTIONS=${BENCH_BURST_CONNECTIONS:-$d_burst}
+BURST_RUNS=${BENCH_BURST_RUNS:-$d_burstruns}
+BURST_TIMEOUT=${BENCH_BURST_TIMEOUT:-10}
+BURST_BIN=${BENCH_BURST_BIN:-$ROOT/build/bench/burst}
+STARTS=${BENCH_STARTS:-$d_starts}
+SCALE_USERS=${BENCH_SCALE_USERS:-$d_susers}
+SCALE_POSTS=${BENCH_SCALE_POSTS:-$d_sposts}
+SCALE_SMALL_USERS=${BENCH_SCALE_SMALL_USERS:-$d_ssusers}
+SCALE_SMALL_POSTS=${BENCH_SCALE_SMALL_POSTS:-$d_ssposts}
+SCALE_SCENARIOS=${BENCH_SCALE_SCENARIOS:-$d_sscen}
+SCALE_DURATION=${BENCH_SCALE_DURATION:-$d_sdur}
+SCALE_RUNS=${BENCH_SCALE_RUNS:-$d_sruns}
+STREAM_RUNS=${BENCH_STREAM_RUNS:-$d_streamruns}
+STREAM_TIMEOUT=${BENCH_STREAM_TIMEOUT:-900}
+STREAM_MIN_POSTS=${BENCH_STREAM_MIN_POSTS:-$d_streammin}
+SCALE_DIR=${BENCH_SCALE_DIR:-$OUT/scale}
+BUSY_WINDOW=$d_busy
 SECRET=bench-secret-key-0123456789abcdef0123456789abcdef
 
-log() { printf 'bench: %s\n' "$*" >&2; }
+log() { printf 'bench: [%4ss] %s\n' "$SECONDS" "$*" >&2; }
 die() {
 	printf 'bench: ERROR: %s\n' "$*" >&2
 	exit 1
@@ -87,7 +159,10 @@ die() {
 
 for v in DURATION CONNECTIONS THREADS RUNS CEILING_DURATION TIMEOUT \
     START_TIMEOUT MIXED_LOGIN_CONNECTIONS MIXED_GET_CONNECTIONS SEED_WORKERS \
-    LOGIN_ROUNDS LOGIN_MAX_DURATION IDLE_TIMEOUT; do
+    LOGIN_ROUNDS LOGIN_MAX_DURATION IDLE_TIMEOUT CONN_DURATION CONN_RUNS \
+    BURST_CONNECTIONS BURST_RUNS BURST_TIMEOUT STARTS SCALE_USERS \
+    SCALE_POSTS SCALE_SMALL_USERS SCALE_SMALL_POSTS SCALE_DURATION \
+    SCALE_RUNS STREAM_RUNS STREAM_TIMEOUT STREAM_MIN_POSTS; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_$v must be a positive integer (got '${!v}')" ;;
 	esac
@@ -95,17 +170,30 @@ done
 case $WARMUP in '' | *[!0-9]*) die "BENCH_WARMUP must be an integer" ;; esac
 for scen in $SCENARIOS; do
 	case $scen in
-	me | apikey | list | patch | login | refresh | mixed | create) ;;
+	me | apikey | list | stream | patch | login | refresh | mixed | todos | create) ;;
 	*) die "unknown scenario '$scen' in BENCH_SCENARIOS" ;;
 	esac
 done
-for tool in wrk curl "$PYTHON"; do
+for scen in $SCALE_SCENARIOS; do
+	case $scen in
+	me | apikey | list | patch | login | refresh | mixed | todos | create) ;;
+	stream) die "BENCH_SCALE_SCENARIOS: the scale passes read the full stream once per run (BENCH_STREAM_RUNS), not through wrk" ;;
+	*) die "unknown scenario '$scen' in BENCH_SCALE_SCENARIOS" ;;
+	esac
+done
+for v in $CONN_LEVELS; do
+	case $v in
+	'' | *[!0-9]* | 0) die "BENCH_CONN_LEVELS: positive integers (got '$v')" ;;
+	esac
+done
+for tool in wrk curl sqlite3 "$PYTHON"; do
 	command -v "$tool" >/dev/null || die "$tool not found (make deps)"
 done
 
 # ---- process bookkeeping ---------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
 PIDS=()        # servers and background wrk processes we started
+CLEAN_FILES=() # working copies of the scale databases
 CURRENT_LOG="" # log of the server being measured, shown on failure
 
 alive() { # PID: running (a zombie child counts as gone)
@@ -155,6 +243,7 @@ cleanup() {
 		log "last lines of $CURRENT_LOG:"
 		tail -n 20 "$CURRENT_LOG" >&2
 	fi
+	for p in "${CLEAN_FILES[@]}"; do rm -f -- "$p"; done
 	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
 		log "kept $TMP"
 	else
@@ -187,11 +276,19 @@ wait_ready() { # NAME PID URL: poll URL until 200, the process dies, or timeout
 	done
 }
 
-# CPU time (clock ticks) used so far by PID and its children (uvicorn and
-# nginx workers); threads are counted in their process's line.
+# ---- the server's CPU time and peak RSS ----------------------------------
+
+tree_pids() { # PID: it and its descendants (nginx and uvicorn workers)
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$p"; done
+}
+
+# CPU time (clock ticks, user + system) used so far by PID and its
+# descendants; /proc/PID/stat counts every thread of the process.
 tree_ticks() {
 	local f files=()
-	for f in "$1" $(pgrep -P "$1" 2>/dev/null); do
+	for f in $(tree_pids "$1"); do
 		[ -r "/proc/$f/stat" ] && files+=("/proc/$f/stat")
 	done
 	[ ${#files[@]} -gt 0 ] || {
@@ -202,15 +299,82 @@ tree_ticks() {
 	    "${files[@]}" 2>/dev/null || echo 0
 }
 
+# Peak RSS over a measured run. Where /proc/PID/clear_refs may be written
+# (RSS_METHOD=hwm, decided when each server starts), "5" resets each
+# process's VmHWM to its current RSS and the peak is the sum of VmHWM over
+# the process tree afterwards; elsewhere (RSS_METHOD=sampled) probe.py
+# samples the tree's summed VmRSS every 20 ms, which can miss short peaks.
+RSS_METHOD=hwm
+SAMPLER=""
+rss_method_for() { # PID: sets RSS_METHOD (BENCH_RSS_SAMPLED=1 forces sampling)
+	if [ "${BENCH_RSS_SAMPLED:-0}" != 1 ] &&
+	    { echo 5 >"/proc/$1/clear_refs"; } 2>/dev/null; then
+		RSS_METHOD=hwm
+	else
+		RSS_METHOD=sampled
+		log "  peak RSS is sampled every 20 ms (/proc/$1/clear_refs not writable, or BENCH_RSS_SAMPLED=1)"
+	fi
+}
+
+mem_reset() { # PID
+	local p
+	if [ "$RSS_METHOD" = hwm ]; then
+		for p in $(tree_pids "$1"); do
+			{ echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null || true
+		done
+	else
+		rm -f "$TMP/rss-peak"
+		"$PYTHON" "$HERE/probe.py" sample "$1" "$TMP/rss-peak" &
+		SAMPLER=$!
+		PIDS+=("$SAMPLER")
+	fi
+}
+
+mem_peak() { # PID: kB
+	local p files=()
+	if [ "$RSS_METHOD" = hwm ]; then
+		for p in $(tree_pids "$1"); do
+			[ -r "/proc/$p/status" ] && files+=("/proc/$p/status")
+		done
+		[ ${#files[@]} -gt 0 ] || {
+			echo 0
+			return
+		}
+		awk '/^VmHWM:/ { t += $2 } END { print t + 0 }' "${files[@]}" \
+		    2>/dev/null || echo 0
+	else
+		if [ -n "$SAMPLER" ]; then
+			kill -TERM "$SAMPLER" 2>/dev/null || true
+			wait "$SAMPLER" 2>/dev/null || true
+			forget_pid "$SAMPLER"
+			SAMPLER=""
+		fi
+		cat "$TMP/rss-peak" 2>/dev/null || echo 0
+	fi
+}
+
+# res_start PID / res_stop PID: around one measured run; res_stop sets
+# RES_CPU_US (server CPU time in the run, microseconds) and RES_HWM_KB.
+HZ=$(getconf CLK_TCK)
+res_start() {
+	mem_reset "$1"
+	RES_T0=$(tree_ticks "$1")
+}
+res_stop() {
+	local t1
+	t1=$(tree_ticks "$1")
+	RES_HWM_KB=$(mem_peak "$1")
+	RES_CPU_US=$(((t1 - RES_T0) * 1000000 / HZ))
+}
+
 # wait_idle PID: poll the server's CPU use until a quarter second passes with
 # almost none (< 12% of one core), or IDLE_TIMEOUT. A wrk that ends (or a
 # warm-up) abandons its in-flight requests, and a server whose workers cannot
 # cancel them (a thread pool computing password hashes) keeps computing them;
 # without this wait, that backlog would be charged to the next run.
 wait_idle() {
-	local pid=$1 hz prev now start=$SECONDS limit
-	hz=$(getconf CLK_TCK)
-	limit=$((hz / 8 + 1))
+	local pid=$1 limit prev now start=$SECONDS
+	limit=$((HZ / 8 + 1))
 	prev=$(tree_ticks "$pid")
 	while :; do
 		sleep 0.25
@@ -227,12 +391,12 @@ wait_idle() {
 	return 0
 }
 
-# Percentage of the machine's CPU busy over one second (run while none of
-# our servers or wrk runs: it measures everyone else's load).
+# Percentage of the machine's CPU busy over BUSY_WINDOW seconds (run while
+# none of our servers or wrk runs: it measures everyone else's load).
 machine_busy() {
 	local a b
 	a=$(sed -n 's/^cpu  //p' /proc/stat)
-	sleep 1
+	sleep "$BUSY_WINDOW"
 	b=$(sed -n 's/^cpu  //p' /proc/stat)
 	printf '%s\n%s\n' "$a" "$b" | awk '
 	    { idle[NR] = $4 + $5; tot[NR] = 0; for (i = 1; i <= NF; i++) tot[NR] += $i }
@@ -244,17 +408,24 @@ machine_busy() {
 # start_NAME sets SERVER_PID and BASE; the caller waits, seeds and stops.
 
 start_nginx() {
-	local dir=$TMP/nginx port body_post body_user body_token
+	local dir=$TMP/nginx port body_post body_user body_token body_todo
+	local body_todo_done
 	mkdir -p "$dir/temp"
 	chmod 755 "$TMP" "$dir" # workers may run as another user under root
-	"$PYTHON" "$HERE/seed.py" nginx-bodies "$dir" || die "nginx bodies"
+	# the todo list: as many todos as a "todos" run has alive (4 of the 5
+	# steps of each connection's cycle)
+	"$PYTHON" "$HERE/seed.py" nginx-bodies "$dir" \
+	    $(((CONNECTIONS * 4 + 4) / 5)) || die "nginx bodies"
 	body_post=$(cat "$dir/post.json")
 	body_user=$(cat "$dir/user.json")
 	body_token=$(cat "$dir/token.json")
+	body_todo=$(cat "$dir/todo.json")
+	body_todo_done=$(cat "$dir/todo_done.json")
 	port=$(free_port)
 	cat >"$dir/nginx.conf" <<EOF
 # generated by bench/run.sh: fixed JSON answers, the machine's ceiling
 worker_processes $NPROC;
+worker_rlimit_nofile 8192;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
@@ -272,7 +443,7 @@ http {
 	uwsgi_temp_path $dir/temp/uwsgi;
 	scgi_temp_path $dir/temp/scgi;
 	server {
-		listen 127.0.0.1:$port;
+		listen 127.0.0.1:$port backlog=4096;
 		location = /healthz { return 200 '{"status":"ok"}'; }
 		location = /users/me { return 200 '$body_user'; }
 		location = /auth/token { return 200 '$body_token'; }
@@ -282,6 +453,15 @@ http {
 			alias $dir/list.json; # too long for a config string
 		}
 		location /posts/ { return 200 '$body_post'; }
+		location = /todos {
+			if (\$request_method = POST) { return 201 '$body_todo'; }
+			alias $dir/todos.json;
+		}
+		location /todos/ {
+			if (\$request_method = PATCH) { return 200 '$body_todo_done'; }
+			if (\$request_method = DELETE) { return 204; }
+			return 200 '$body_todo';
+		}
 		location / { return 404 '{"detail":"Not Found"}'; }
 	}
 }
@@ -295,21 +475,25 @@ EOF
 	READY_URL=$BASE/healthz
 }
 
+# GATEHOUSE_DB_URL: empty for a fresh database in the data directory, or
+# the scale pass's working copy.
+GATEHOUSE_DB_URL=""
 start_gatehouse() {
-	local port
+	local port data=$TMP/gatehouse-$RUN_PASS
 	[ -x "$GATEHOUSE_BIN" ] ||
 	    die "$GATEHOUSE_BIN missing: make build/gatehouse (or BENCH_SKIP_GATEHOUSE=1)"
-	mkdir -p "$TMP/gatehouse-data"
+	mkdir -p "$data"
 	port=$(free_port)
-	CURRENT_LOG=$OUT/logs/gatehouse.log
+	CURRENT_LOG=$OUT/logs/gatehouse-$RUN_PASS.log
 	# The login scenarios sign one user in from up to 64 connections at
 	# once, and every attempt counts against the brute-force limits until
 	# its password is checked: raise the limits, as a deployment that
 	# expects such bursts would.
 	# shellcheck disable=SC2086 # BENCH_GATEHOUSE_ARGS is a word list
 	LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
-	SECRET_KEY=$SECRET "$GATEHOUSE_BIN" --host 127.0.0.1 --port "$port" \
-	    --data-dir "$TMP/gatehouse-data" ${BENCH_GATEHOUSE_ARGS:-} \
+	SECRET_KEY=$SECRET DATABASE_URL=$GATEHOUSE_DB_URL \
+	    "$GATEHOUSE_BIN" --host 127.0.0.1 --port "$port" \
+	    --data-dir "$data" ${BENCH_GATEHOUSE_ARGS:-} \
 	    >"$CURRENT_LOG" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
@@ -346,20 +530,29 @@ new_sessions() {
 	    die "creating sessions for refresh failed"
 }
 
-# run_wrk SERVER SCENARIO RUN MODE CONNECTIONS SECONDS [check]
-# Runs one bounded wrk, prints its BENCH line (with server/scenario/run in
-# front) on stdout. With "check", fails the harness when nothing completed,
-# every response was an error, or (refresh) any chain of tokens broke.
+# run_wrk SERVER SCENARIO RUN MODE CONNECTIONS SECONDS [check] [shared]
+# Runs one bounded wrk, prints its line (pass/server/scenario/run/connections
+# in front, then wrk.lua's BENCH fields, then the server's CPU time in the
+# run and its peak RSS) on stdout. With "check", fails the harness when
+# nothing completed, every response was an error, or (refresh, todos) any
+# chain broke. With "shared" (mixed: two wrk at once), the caller measures
+# CPU and RSS around both and this prints no such fields.
 run_wrk() {
 	local server=$1 scen=$2 run=$3 mode=$4 conns=$5 secs=$6 check=${7:-}
-	local threads=$THREADS out line req non2xx sock wpid rc bad starved
-	local rfile="" REFRESH_PER_THREAD=0
+	local shared=${8:-} threads=$THREADS out line req non2xx sock wpid rc
+	local bad starved rfile="" REFRESH_PER_THREAD=0 res=""
 	[ "$threads" -le "$conns" ] || threads=$conns
-	out=$OUT/wrk/$server-$scen-$run.txt
+	out=$OUT/wrk/$RUN_PASS-$server-$scen-$run.txt
 	if [ "$mode" = refresh ]; then
 		rfile=$TMP/refresh-$server-$scen-$run.txt
 		new_sessions "$rfile" "$conns" "$threads"
 	fi
+	# a todos run leaves the todos of its unfinished cycles behind
+	if [ "$mode" = todos ] && [ "$server" != nginx ]; then
+		"$PYTHON" "$HERE/seed.py" clean-todos "$BASE" "$TOKEN" ||
+		    die "deleting the todos of the previous run failed"
+	fi
+	[ "$shared" = shared ] || res_start "$SERVER_PID"
 	# in the background, so that a signal to this script is handled at once
 	BENCH_MODE=$mode BENCH_TAG=$scen BENCH_TOKEN=$TOKEN BENCH_IDS=$IDS \
 	    BENCH_USER=$USER_NAME BENCH_PASS=$USER_PASS BENCH_APIKEY=$APIKEY \
@@ -372,12 +565,16 @@ run_wrk() {
 	rc=0
 	wait "$wpid" || rc=$?
 	forget_pid "$wpid"
+	if [ "$shared" != shared ]; then
+		res_stop "$SERVER_PID"
+		res="	cpu_us=$RES_CPU_US	hwm_kb=$RES_HWM_KB	rss_method=$RSS_METHOD"
+	fi
 	if [ $rc -ne 0 ]; then
 		tail -n 5 "$out" >&2
-		die "wrk failed (exit $rc): $server $scen run $run (see $out)"
+		die "wrk failed (exit $rc): $RUN_PASS $server $scen run $run (see $out)"
 	fi
 	line=$(grep '^BENCH' "$out" | tail -n 1) ||
-	    die "wrk printed no BENCH line: $server $scen run $run (see $out)"
+	    die "wrk printed no BENCH line: $RUN_PASS $server $scen run $run (see $out)"
 	if [ "$check" = check ]; then
 		req=$(field requests "$line")
 		non2xx=$(field non2xx "$line")
@@ -389,24 +586,29 @@ run_wrk() {
 		    die "$server $scen: every one of $req responses was an error status (see $out)"
 		# a refresh that fails breaks its connection's chain of tokens:
 		# a harness bug (a token presented twice) or a server bug, and
-		# the figures would measure the error path
+		# the figures would measure the error path; so does any failed
+		# step of a todos cycle
 		bad=$(($(field badresp "$line") + 0))
 		starved=$(($(field starved "$line") + 0))
-		[ "$mode" != refresh ] || [ $((non2xx + bad + starved)) -eq 0 ] ||
-		    die "$server $scen: $non2xx non-2xx, $bad other responses without a new refresh token, $starved requests with no live token left: the refresh chain broke (see $out)"
+		case $mode in
+		refresh | todos)
+			[ $((non2xx + bad + starved)) -eq 0 ] ||
+			    die "$server $scen: $non2xx non-2xx, $bad other unexpected answers, $starved requests with no live token left: the $mode chain broke (see $out)"
+			;;
+		esac
 	fi
-	printf 'server=%s\tscenario=%s\trun=%s\tconnections=%s\t%s\n' \
-	    "$server" "$scen" "$run" "$conns" "${line#BENCH	}"
+	printf 'pass=%s\tserver=%s\tscenario=%s\trun=%s\tconnections=%s\t%s%s\n' \
+	    "$RUN_PASS" "$server" "$scen" "$run" "$conns" "${line#BENCH	}" "$res"
 }
 
-field() { # KEY LINE: value of KEY=value in a tab-separated BENCH line
+field() { # KEY LINE: value of KEY=value in a tab-separated line
 	printf '%s\n' "$2" | tr '\t' '\n' | sed -n "s/^$1=//p"
 }
 
-warmup() { # SERVER MODE
+warmup() { # SERVER MODE [CONNECTIONS]
 	[ "$WARMUP" -gt 0 ] || return 0
 	wait_idle "$SERVER_PID"
-	run_wrk "$1" "warmup-$2" 0 "$2" "$CONNECTIONS" "$WARMUP" >/dev/null
+	run_wrk "$1" "warmup-$2" 0 "$2" "${3:-$CONNECTIONS}" "$WARMUP" >/dev/null
 }
 
 # measure SERVER SCENARIO MODE [SECONDS]: warm up, then RUNS checked runs
@@ -421,28 +623,42 @@ measure() {
 }
 
 summary() {
+	local cpu req
+	cpu=$(field cpu_us "$1")
+	req=$(field requests "$1")
 	printf '%s req/s, p99 %s ms, %s non-2xx' "$(field rps "$1")" \
 	    "$(field p99_ms "$1")" "$(field non2xx "$1")"
+	[ -z "$cpu" ] || [ "$req" -eq 0 ] ||
+	    printf ', %s us CPU/req, peak RSS %s kB' $((cpu / req)) \
+	        "$(field hwm_kb "$1")"
 }
 
 # mixed: GET /users/me latency while MIXED_LOGIN_CONNECTIONS hammer login.
 # The login wrk runs one second longer, so it covers the whole GET window.
+# The server's CPU time and peak RSS are measured around both: both lines
+# carry the same figures (CPU per request = over the requests of both).
 measure_mixed() { # SERVER
-	local server=$1 i bg rc
+	local server=$1 i bg rc get login
 	for i in $(seq 1 "$RUNS"); do
 		wait_idle "$SERVER_PID"
+		res_start "$SERVER_PID"
 		run_wrk "$server" mixed_login "$i" login "$MIXED_LOGIN_CONNECTIONS" \
-		    $((DURATION + 1)) check >"$TMP/mixed_login" &
+		    $((DURATION + 1)) check shared >"$TMP/mixed_login" &
 		bg=$!
 		PIDS+=("$bg")
 		run_wrk "$server" mixed_get "$i" me "$MIXED_GET_CONNECTIONS" \
-		    "$DURATION" check >>"$RAW"
+		    "$DURATION" check shared >"$TMP/mixed_get"
 		rc=0
 		wait "$bg" || rc=$?
 		forget_pid "$bg"
+		res_stop "$SERVER_PID"
 		[ $rc -eq 0 ] || die "$server mixed: login side failed"
-		cat "$TMP/mixed_login" >>"$RAW"
-		log "  mixed run $i: GET $(summary "$(tail -n 2 "$RAW" | head -n 1)"); login $(summary "$(tail -n 1 "$RAW")")"
+		get=$(cat "$TMP/mixed_get")
+		login=$(cat "$TMP/mixed_login")
+		res="	cpu_us=$RES_CPU_US	hwm_kb=$RES_HWM_KB	rss_method=$RSS_METHOD"
+		res="$res	cpu_requests=$(($(field requests "$get") + $(field requests "$login")))"
+		printf '%s%s\n%s%s\n' "$get" "$res" "$login" "$res" >>"$RAW"
+		log "  mixed run $i: GET $(summary "$get"); login $(summary "$login")"
 	done
 }
 
@@ -463,13 +679,172 @@ measure_ceiling() { # SERVER
 	log "  login with 1 connection: mean $t_ms ms; login runs last ${LOGIN_SECS}s"
 }
 
+# ---- connections, burst, stream, start-up ----------------------------------
+
+# The connections table: GET /users/me at each of CONN_LEVELS connections,
+# CONN_RUNS runs of CONN_DURATION seconds each (pass "conns").
+measure_conns() { # SERVER
+	local server=$1 c i RUN_PASS=conns
+	log "  connections table: GET /users/me at $CONN_LEVELS connections"
+	for c in $CONN_LEVELS; do
+		if [ "$c" -gt "$MAX_CLIENT_CONNS" ]; then
+			log "  $c connections: skipped (open files limit $(ulimit -n))"
+			continue
+		fi
+		warmup "$server" me "$c"
+		for i in $(seq 1 "$CONN_RUNS"); do
+			wait_idle "$SERVER_PID"
+			run_wrk "$server" me "$i" me "$c" "$CONN_DURATION" check >>"$RAW"
+			log "  $c connections run $i: $(summary "$(tail -n 1 "$RAW")")"
+		done
+	done
+}
+
+# Build bench/burst.c when the binary is missing or older than its source
+# (make bench builds it first; this covers bench/run.sh run by hand).
+build_burst() {
+	[ "$BURST_BIN" -nt "$HERE/burst.c" ] && return 0
+	command -v cc >/dev/null || die "cc not found: cannot build $BURST_BIN"
+	mkdir -p "$(dirname -- "$BURST_BIN")"
+	cc -std=c11 -O2 -Wall -Wextra -o "$BURST_BIN" "$HERE/burst.c" ||
+	    die "building $BURST_BIN from bench/burst.c failed"
+}
+
+# BURST_CONNECTIONS new connections at once, one GET /users/me each
+# (bench/burst.c), BURST_RUNS times; lines in burst.tsv. Fails the harness
+# only when no answer at all was a 2xx (a wrong token, a dead server).
+measure_burst() { # SERVER
+	local server=$1 i out line port=${BASE##*:} n=$BURST_CONNECTIONS
+	if [ "$n" -gt "$MAX_CLIENT_CONNS" ]; then
+		n=$MAX_CLIENT_CONNS
+		log "  burst: $n connections, not $BURST_CONNECTIONS (open files limit $(ulimit -n))"
+	fi
+	for i in $(seq 1 "$BURST_RUNS"); do
+		wait_idle "$SERVER_PID"
+		out=$OUT/wrk/$RUN_PASS-$server-burst-$i.txt
+		res_start "$SERVER_PID"
+		"$BURST_BIN" -n "$n" -t $((BURST_TIMEOUT * 1000)) \
+		    -H "Authorization: Bearer $TOKEN" 127.0.0.1 "$port" \
+		    /users/me >"$out" 2>&1 || {
+			cat "$out" >&2
+			die "$server: the burst tool failed"
+		}
+		res_stop "$SERVER_PID"
+		line=$(grep '^BURST' "$out") || die "$server: no BURST line in $out"
+		[ "$(field ok "$line")" -gt 0 ] ||
+		    die "$server: no 2xx answer in a burst of $n connections (see $out)"
+		printf 'server=%s\trun=%s\t%s\tcpu_us=%s\thwm_kb=%s\n' "$server" \
+		    "$i" "${line#BURST	}" "$RES_CPU_US" "$RES_HWM_KB" \
+		    >>"$OUT/burst.tsv"
+		log "  burst $i: $n connections, $(field served "$line") served, $(field reset "$line") reset, $(field timeout "$line") timed out, p99 $(field p99_ms "$line") ms, max $(field max_ms "$line") ms"
+		alive "$SERVER_PID" || die "$server died during the burst"
+	done
+}
+
+# The whole GET /posts stream of a scale pass's database, STREAM_RUNS
+# measurements, each reading it once or (small databases) a few times over,
+# to at least STREAM_MIN_POSTS posts (bench/probe.py stream checks every post
+# arrived); lines in stream.tsv.
+measure_stream() { # DB_PATH
+	local i line
+	for i in $(seq 1 "$STREAM_RUNS"); do
+		wait_idle "$SERVER_PID"
+		res_start "$SERVER_PID"
+		line=$("$PYTHON" "$HERE/probe.py" stream "$BASE" "$1" \
+		    "$STREAM_TIMEOUT" "$STREAM_MIN_POSTS") || die "$RUN_PASS: the full GET /posts stream failed"
+		res_stop "$SERVER_PID"
+		printf 'pass=%s\trun=%s\t%s\tcpu_us=%s\thwm_kb=%s\trss_method=%s\n' \
+		    "$RUN_PASS" "$i" "$line" "$RES_CPU_US" "$RES_HWM_KB" "$RSS_METHOD" \
+		    >>"$OUT/stream.tsv"
+		log "  full stream $i: $(field reads "$line") x $(field posts "$line") posts, $(field bytes "$line") bytes in $(field secs "$line") s ($(field mb_per_s "$line") MB/s, $(field posts_per_s "$line") posts/s), peak RSS $RES_HWM_KB kB"
+	done
+}
+
+# Start-up time and idle RSS: STARTS starts (bench/probe.py startup); with
+# DATABASE_URL USER PASSWORD on that database, else on an empty one each.
+measure_startup() { # RUN_PASS [DATABASE_URL USER PASSWORD]
+	mkdir -p "$TMP/startup"
+	"$PYTHON" "$HERE/probe.py" startup "$GATEHOUSE_BIN" "$1" "$STARTS" \
+	    "$OUT/startup.tsv" "$TMP/startup" "${@:2}" ||
+	    die "start-up measurement ($1) failed (logs in $TMP/startup; BENCH_KEEP_TMP=1 keeps them)"
+}
+
+# ---- scale data ------------------------------------------------------------
+
+# scale_db USERS POSTS: path of the generated database, built by
+# scripts/gen-scale-data.sh unless the cache holds one built by the same
+# version of the script and the schema.
+scale_db() {
+	local users=$1 posts=$2 db stamp want t0
+	db=$SCALE_DIR/u$users-p$posts.db
+	stamp=$db.version
+	want=$(cat "$ROOT/scripts/gen-scale-data.sh" \
+	    "$ROOT"/src/store/schema/sqlite/*.sql | sha256sum | cut -c1-16)
+	if [ -f "$db" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		log "  reusing $db"
+	else
+		mkdir -p "$SCALE_DIR"
+		rm -f -- "$db" "$db-wal" "$db-shm" "$stamp"
+		log "  building $db ($users users, $posts posts; cached for later runs)"
+		t0=$SECONDS
+		GATEHOUSE_BIN=$GATEHOUSE_BIN "$ROOT/scripts/gen-scale-data.sh" \
+		    "$db" "$users" "$posts" >"$OUT/logs/gen-scale-$users-$posts.log" 2>&1 || {
+			tail -n 20 "$OUT/logs/gen-scale-$users-$posts.log" >&2
+			rm -f -- "$db" "$db-wal" "$db-shm"
+			die "scripts/gen-scale-data.sh failed"
+		}
+		echo "$want" >"$stamp"
+		printf 'scale_build_%s\t%s\n' "$users" $((SECONDS - t0)) >>"$OUT/meta.tsv"
+	fi
+	SCALE_DB=$db
+}
+
+count_label() { # N: 1000 -> 1k, 1000000 -> 1M, 2500 -> 2.5k
+	awk -v n="$1" 'BEGIN {
+		if (n >= 1e6) { v = n / 1e6; u = "M" } else if (n >= 1e3) { v = n / 1e3; u = "k" } else { v = n; u = "" }
+		s = sprintf("%.1f", v); sub(/\.0$/, "", s); print s u }'
+}
+
+# One scale pass (small or big): a working copy of the generated database
+# (the writes of the scenarios - sessions, posts, todos - go there, never
+# into the cache), start-up on it, then gatehouse with a freshly registered
+# user seeded as in the main pass, the full stream, the scenarios.
+bench_scale() { # RUN_PASS USERS POSTS
+	local RUN_PASS=$1 users=$2 posts=$3 work t0 who=bench1
+	local DURATION=$SCALE_DURATION RUNS=$SCALE_RUNS SCENARIO_LIST=$SCALE_SCENARIOS
+	local GATEHOUSE_DB_URL SCALE_WORK
+	log "== scale pass $RUN_PASS: $(count_label "$users") users, $(count_label "$posts") posts"
+	scale_db "$users" "$posts"
+	work=$SCALE_DIR/work-$$-$RUN_PASS.db
+	SCALE_WORK=$work
+	CLEAN_FILES+=("$work" "$work-wal" "$work-shm")
+	t0=$(date +%s.%N)
+	cp --reflink=auto -- "$SCALE_DB" "$work" || die "copying $SCALE_DB failed"
+	printf 'scale_%s_users\t%s\nscale_%s_posts\t%s\nscale_%s_label\t%s\nscale_%s_copy_secs\t%s\n' \
+	    "$RUN_PASS" "$users" "$RUN_PASS" "$posts" "$RUN_PASS" "$(count_label "$users")" \
+	    "$RUN_PASS" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
+	    >>"$OUT/meta.tsv"
+	GATEHOUSE_DB_URL=sqlite:///$work
+	[ "$users" -gt 1 ] || who=bench0
+	if [ "${BENCH_SKIP_STARTUP:-0}" != 1 ]; then
+		log "  start-up on the $(count_label "$users")-user database, $STARTS start(s)"
+		measure_startup "$RUN_PASS" "$GATEHOUSE_DB_URL" "$who" bench-password
+	fi
+	bench_server gatehouse
+	rm -f -- "$work" "$work-wal" "$work-shm"
+}
+
+# ---- one server, one pass --------------------------------------------------
+
 bench_server() { # NAME
 	local name=$1 scen busy
 	busy=$(machine_busy)
-	printf 'busy_%s\t%s\n' "$name" "$busy" >>"$OUT/meta.tsv"
-	log "== $name (machine ${busy}% busy before start)"
+	printf 'busy_%s_%s\t%s\n' "$RUN_PASS" "$name" "$busy" >>"$OUT/meta.tsv"
+	log "== $name, pass $RUN_PASS (machine ${busy}% busy before start)"
 	"start_$name"
 	wait_ready "$name" "$SERVER_PID" "$READY_URL"
+	rss_method_for "$SERVER_PID"
+	printf 'rss_method_%s\t%s\n' "$name" "$RSS_METHOD" >>"$OUT/meta.tsv"
 	log "$name ready at $BASE (pid $SERVER_PID)"
 	if [ "$name" = nginx ]; then
 		TOKEN=fixed-body-needs-no-token IDS=$(seq -s, 1 100)
@@ -484,11 +859,13 @@ bench_server() { # NAME
 		. "$TMP/seed.env"
 		USER_NAME=$USER USER_PASS=$PASS
 	fi
+	# the scale passes: the whole stream, read once per run
+	[ "$RUN_PASS" = main ] || measure_stream "$SCALE_WORK"
 	# POST /posts runs last: the seed app's GET /posts ignores ?limit and
 	# would list every post created before it.
-	for scen in $SCENARIOS; do
+	for scen in $SCENARIO_LIST; do
 		case $scen in
-		apikey | refresh)
+		apikey | refresh | todos)
 			if [ "$name" = fastapi ]; then
 				log "  $scen: skipped (the FastAPI seed has no such route)"
 				continue
@@ -496,21 +873,24 @@ bench_server() { # NAME
 			;;
 		esac
 		case $scen in
-		me) measure "$name" me me ;;
-		apikey) measure "$name" apikey apikey ;;
-		refresh) measure "$name" refresh refresh ;;
-		list) measure "$name" list list ;;
-		patch) measure "$name" patch patch ;;
 		login)
 			LOGIN_SECS=$DURATION
 			[ "$name" = nginx ] || measure_ceiling "$name"
 			measure "$name" login login "$LOGIN_SECS"
 			;;
 		mixed) measure_mixed "$name" ;;
-		create) measure "$name" create create ;;
+		*) measure "$name" "$scen" "$scen" ;;
 		esac
 		alive "$SERVER_PID" || die "$name died during scenario $scen"
 	done
+	if [ "$RUN_PASS" = main ] && [ "$name" = gatehouse ] &&
+	    [ "${BENCH_SKIP_CONNS:-0}" != 1 ]; then
+		measure_conns "$name"
+	fi
+	if [ "$RUN_PASS" = main ] && [ "${BENCH_SKIP_BURST:-0}" != 1 ]; then
+		measure_burst "$name"
+	fi
+	alive "$SERVER_PID" || die "$name died"
 	stop_pid "$SERVER_PID"
 	forget_pid "$SERVER_PID"
 	CURRENT_LOG=""
@@ -519,21 +899,61 @@ bench_server() { # NAME
 
 # ---- main ------------------------------------------------------------------
 mkdir -p "$OUT/logs" "$OUT/wrk"
-rm -f "$OUT"/wrk/*.txt
+rm -f "$OUT"/wrk/*.txt "$OUT"/logs/*.log
 RAW=$OUT/raw.tsv
 : >"$RAW"
+: >"$OUT/burst.tsv"
+: >"$OUT/stream.tsv"
+: >"$OUT/startup.tsv"
 TOKEN="" IDS="" USER_NAME="" USER_PASS="" APIKEY=""
+RUN_PASS=main
+SCENARIO_LIST=$SCENARIOS
 SERVERS=()
 [ "${BENCH_SKIP_NGINX:-0}" = 1 ] || SERVERS+=(nginx)
 [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ] || SERVERS+=(gatehouse)
 [ "${BENCH_SKIP_SEED:-0}" = 1 ] || SERVERS+=(fastapi)
 [ ${#SERVERS[@]} -gt 0 ] || die "every server skipped"
+SCALE=1
+if [ "${BENCH_SKIP_SCALE:-0}" = 1 ] || [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ]; then
+	SCALE=0
+fi
+[ "${BENCH_SKIP_BURST:-0}" = 1 ] || build_burst
+
+# Open files: wrk and burst.c need one per connection, and so does every
+# server, which inherits this limit. Raise the soft limit as far as the hard
+# one allows; connection counts above what it allows are left out (logged).
+want_files=$((BURST_CONNECTIONS + 1024))
+for c in $CONN_LEVELS; do
+	[ $((c + 1024)) -le "$want_files" ] || want_files=$((c + 1024))
+done
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_files" ]; then
+	hard=$(ulimit -Hn)
+	if [ "$hard" = unlimited ] || [ "$hard" -ge "$want_files" ]; then
+		ulimit -n "$want_files"
+	else
+		ulimit -n "$hard"
+	fi
+fi
+MAX_CLIENT_CONNS=$(($(ulimit -n) - 64))
+
+# the last committed record, which this run is compared with
+PREV=$OUT/previous-results.md
+PREV_FROM=""
+rm -f "$PREV"
+if git -C "$ROOT" cat-file -e HEAD:bench/results.md 2>/dev/null; then
+	git -C "$ROOT" show HEAD:bench/results.md >"$PREV"
+	PREV_FROM="bench/results.md of commit $(git -C "$ROOT" rev-parse --short HEAD)"
+elif [ -f "$HERE/results.md" ]; then
+	cp "$HERE/results.md" "$PREV"
+	PREV_FROM="bench/results.md (working copy, not committed)"
+fi
 
 cat >"$OUT/meta.tsv" <<EOF
 date	$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu	$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 nproc	$NPROC
-smoke	${BENCH_SMOKE:-0}
+kernel	$(uname -r)
+smoke	$SMOKE
 duration	$DURATION
 connections	$CONNECTIONS
 threads	$THREADS
@@ -543,15 +963,45 @@ ceiling_duration	$CEILING_DURATION
 mixed_login_connections	$MIXED_LOGIN_CONNECTIONS
 mixed_get_connections	$MIXED_GET_CONNECTIONS
 seed_workers	$SEED_WORKERS
+conn_levels	$CONN_LEVELS
+conn_duration	$CONN_DURATION
+conn_runs	$CONN_RUNS
+burst_connections	$BURST_CONNECTIONS
+burst_runs	$BURST_RUNS
+burst_timeout	$BURST_TIMEOUT
+starts	$STARTS
+scale_duration	$SCALE_DURATION
+scale_runs	$SCALE_RUNS
+stream_runs	$STREAM_RUNS
+stream_min_posts	$STREAM_MIN_POSTS
+open_files	$(ulimit -n)
+hz	$HZ
 gatehouse_rev	$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo +dirty)
 servers	${SERVERS[*]}
+previous	$PREV_FROM
 EOF
 
-log "servers: ${SERVERS[*]}; ${DURATION}s x $RUNS runs, $CONNECTIONS connections, $THREADS threads"
+log "servers: ${SERVERS[*]}; ${DURATION}s x $RUNS runs, $CONNECTIONS connections, $THREADS threads; open files $(ulimit -n)"
+BENCH_T0=$SECONDS
 for s in "${SERVERS[@]}"; do bench_server "$s"; done
-printf 'busy_end\t%s\n' "$(machine_busy)" >>"$OUT/meta.tsv"
+if [ "${BENCH_SKIP_GATEHOUSE:-0}" != 1 ] && [ "${BENCH_SKIP_STARTUP:-0}" != 1 ]; then
+	log "== start-up on an empty data directory, $STARTS start(s)"
+	measure_startup fresh
+fi
+if [ "$SCALE" = 1 ]; then
+	bench_scale small "$SCALE_SMALL_USERS" "$SCALE_SMALL_POSTS"
+	bench_scale big "$SCALE_USERS" "$SCALE_POSTS"
+fi
+printf 'busy_end\t%s\nelapsed_secs\t%s\n' "$(machine_busy)" \
+    $((SECONDS - BENCH_T0)) >>"$OUT/meta.tsv"
 
-"$PYTHON" "$HERE/report.py" "$OUT" >"$OUT/results.md.tmp" ||
+"$PYTHON" "$HERE/report.py" "$OUT" "$PREV" >"$OUT/results.md.tmp" ||
     die "report.py failed"
 mv "$OUT/results.md.tmp" "$OUT/results.md"
 cat "$OUT/results.md"
+if [ "$SMOKE" = 1 ] || [ "${BENCH_NO_RECORD:-0}" = 1 ]; then
+	log "bench/results.md left as it is (smoke run or BENCH_NO_RECORD=1)"
+else
+	cp "$OUT/results.md" "$HERE/results.md"
+	log "wrote bench/results.md: commit it, it is the record the next run compares with"
+fi

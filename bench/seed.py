@@ -18,9 +18,16 @@
                                         line, to OUT_FILE: one session per
                                         wrk connection of the "refresh"
                                         scenario, whose tokens each work once
-    seed.py nginx-bodies OUT_DIR        write the fixed JSON bodies nginx
+    seed.py clean-todos BASE_URL TOKEN  delete every todo of the token's
+                                        user (those a "todos" run left
+                                        half-way through their cycle)
+    seed.py nginx-bodies OUT_DIR [TODOS]
+                                        write the fixed JSON bodies nginx
                                         answers with (same shapes and sizes
-                                        as the real responses)
+                                        as the real responses); the todo
+                                        list holds TODOS todos (default 51:
+                                        how many a "todos" run at 64
+                                        connections has alive, 4 of 5 steps)
 
 Standard library only. Any failure exits non-zero with a one-line reason:
 the benchmark cannot mean anything without its data.
@@ -154,7 +161,27 @@ def sessions(base, user, password, count, out_file):
         f.write("".join(t + "\n" for t in tokens))
 
 
-def nginx_bodies(out_dir):
+def clean_todos(base, token):
+    c = Client(base)
+    auth = {"Authorization": "Bearer " + token}
+    deleted = 0
+    while True:
+        st, body, raw = c.call("GET", "/todos", headers=auth)
+        expect("GET /todos", st, (200,), raw)
+        if not isinstance(body, list):
+            fail("GET /todos: not a list: %.300r" % raw)
+        if not body:
+            break
+        for t in body:
+            st, _, raw = c.call("DELETE", "/todos/%d" % int(t["id"]),
+                                headers=auth)
+            expect("DELETE /todos/%s" % t["id"], st, (204, 404), raw)
+            deleted += 1
+        if deleted > 1000000:
+            fail("GET /todos keeps listing todos after %d deletes" % deleted)
+
+
+def nginx_bodies(out_dir, todos=51):
     stamp = "2024-01-01T00:00:00.000000"
     posts = [{"id": i, "title": post_title(i), "content": post_content(i),
               "user_id": 1, "date_posted": stamp}
@@ -170,6 +197,16 @@ def nginx_bodies(out_dir):
         "token": {"access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." +
                   "x" * 186 + "." + "y" * 43, "token_type": "bearer",
                   "expires_in": 1800, "refresh_token": "z" * 43},
+        # the todos cycle (wrk.lua): created and read with completed false,
+        # PATCHed to true, listed with the other live ones
+        "todo": {"id": 1, "title": "bench todo", "completed": False,
+                 "user_id": 1, "created_at": stamp + "Z"},
+        "todo_done": {"id": 1, "title": "bench todo, edited",
+                      "completed": True, "user_id": 1,
+                      "created_at": stamp + "Z"},
+        "todos": [{"id": i, "title": "bench todo", "completed": i % 2 == 0,
+                   "user_id": 1, "created_at": stamp + "Z"}
+                  for i in range(1, todos + 1)],
     }
     for name, obj in bodies.items():
         text = json.dumps(obj, separators=(",", ":"))
@@ -197,8 +234,15 @@ def main():
         except (OSError, http.client.HTTPException, TypeError,
                 ValueError) as e:
             fail("%s: %s: %s" % (sys.argv[2], type(e).__name__, e))
-    elif len(sys.argv) == 3 and sys.argv[1] == "nginx-bodies":
-        nginx_bodies(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "clean-todos":
+        try:
+            clean_todos(sys.argv[2], sys.argv[3])
+        except (OSError, http.client.HTTPException, KeyError, TypeError,
+                ValueError) as e:
+            fail("%s: %s: %s" % (sys.argv[2], type(e).__name__, e))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "nginx-bodies" and \
+            (len(sys.argv) == 3 or sys.argv[3].isdigit()):
+        nginx_bodies(sys.argv[2], *[int(a) for a in sys.argv[3:]])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

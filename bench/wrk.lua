@@ -7,12 +7,14 @@
 --   BENCH_MODE    me      GET  /users/me              (Bearer)
 --                 apikey  GET  /users/me              (X-API-Key)
 --                 list    GET  /posts?limit=100
+--                 stream  GET  /posts                 (every post)
 --                 create  POST /posts                 (Bearer, JSON)
 --                 patch   PATCH /posts/{id}           (Bearer, JSON; ids
 --                                                      from BENCH_IDS, spread
 --                                                      over the threads)
 --                 login   POST /auth/token            (form body)
 --                 refresh POST /auth/refresh          (JSON; chained, below)
+--                 todos   a todos CRUD cycle          (Bearer; chained, below)
 --   BENCH_TOKEN   access token for the Bearer modes
 --   BENCH_APIKEY  API key for "apikey"
 --   BENCH_REFRESH_FILE, BENCH_REFRESH_PER_THREAD   for "refresh": a file of
@@ -42,6 +44,24 @@
 -- rest), and if the queue ever runs dry, request() sends a token that cannot
 -- be valid (401) and counts it as "starved". run.sh fails a refresh run that
 -- had any of these: it would be a harness bug, or a server bug.
+--
+-- "todos" runs cycles of five requests: POST /todos, GET /todos/{id},
+-- PATCH /todos/{id}, GET /todos, DELETE /todos/{id}, then a new POST. wrk
+-- does not tell request() or response() which connection they serve, so
+-- the cycles are not pinned to connections: each thread keeps a FIFO queue
+-- of next steps. response() recognises which step an answer ends by its
+-- shape alone (201 with an id: a create; 200 object with "completed":false:
+-- a GET, since the todo is created with false; 200 object with
+-- "completed":true: the PATCH, which sets it; 200 array: the list; 204: the
+-- delete) and queues the cycle's next step; request() takes the oldest, or
+-- starts a new cycle with a POST when the queue is empty. Only the list
+-- answer does not carry the id of its cycle: the PATCH answer also puts the
+-- id on a second queue, and each list answer takes one from there for its
+-- DELETE (the cycles may swap ids; every todo is still read, edited, listed
+-- and deleted once). Any other answer ends its cycle and counts as badresp
+-- (2xx/3xx) or non-2xx (wrk); run.sh fails a todos run that had any.
+-- Cycles cut off by the end of a run leave todos behind: run.sh deletes
+-- them before the next run (seed.py clean-todos).
 
 local mode = os.getenv("BENCH_MODE") or "me"
 local token = os.getenv("BENCH_TOKEN") or ""
@@ -121,6 +141,8 @@ local json_only = { ["Content-Type"] = "application/json" }
 
 local requests = {}
 local next_request = 1
+-- "todos": the requests that carry no id, formatted once in init()
+local todo_bearer, todo_json, todo_create, todo_list
 
 function init(args)
 	local bearer = { ["Authorization"] = "Bearer " .. token }
@@ -146,6 +168,14 @@ function init(args)
 		end
 	elseif mode == "list" then
 		requests[1] = wrk.format("GET", "/posts?limit=100", {})
+	elseif mode == "stream" then
+		requests[1] = wrk.format("GET", "/posts", {})
+	elseif mode == "todos" then
+		todo_bearer = bearer
+		todo_json = json_bearer
+		todo_create = wrk.format("POST", "/todos", json_bearer,
+		    '{"title":"bench todo","completed":false}')
+		todo_list = wrk.format("GET", "/todos", bearer)
 	elseif mode == "create" then
 		requests[1] = wrk.format("POST", "/posts", json_bearer,
 		    '{"title":"bench post","content":"written by the wrk ' ..
@@ -185,6 +215,13 @@ function request()
 		return wrk.format("POST", "/auth/refresh", json_only,
 		    '{"refresh_token":"' .. t .. '"}')
 	end
+	if mode == "todos" then
+		local step = pop()
+		if not step then
+			return todo_create -- a new cycle
+		end
+		return step
+	end
 	local r = requests[next_request]
 	next_request = next_request + 1
 	if next_request > #requests then
@@ -193,8 +230,53 @@ function request()
 	return r
 end
 
--- Defined for "refresh" only: with a response() function, wrk parses every
--- response's headers and body, which the other modes need not pay for.
+-- The todos cycle's ids waiting for their DELETE (see "todos" above).
+local delq, dhead, dtail = {}, 1, 0
+
+-- Defined for "refresh" and "todos" only: with a response() function, wrk
+-- parses every response's headers and body, which the other modes need not
+-- pay for.
+if mode == "todos" then
+	function response(status, headers, body)
+		local id
+		body = body or ""
+		if status == 201 then
+			id = body:match('"id"%s*:%s*(%d+)')
+			if id then
+				push(wrk.format("GET", "/todos/" .. id, todo_bearer))
+				return
+			end
+		elseif status == 200 and body:match("^%s*%[") then
+			if dhead <= dtail then
+				id = delq[dhead]
+				delq[dhead] = nil
+				dhead = dhead + 1
+				push(wrk.format("DELETE", "/todos/" .. id,
+				    todo_bearer))
+				return
+			end
+		elseif status == 200 then
+			id = body:match('"id"%s*:%s*(%d+)')
+			if id and body:match('"completed"%s*:%s*false') then
+				push(wrk.format("PATCH", "/todos/" .. id, todo_json,
+				    '{"title":"bench todo, edited",' ..
+				    '"completed":true}'))
+				return
+			elseif id and body:match('"completed"%s*:%s*true') then
+				dtail = dtail + 1
+				delq[dtail] = id
+				push(todo_list)
+				return
+			end
+		elseif status == 204 then
+			return -- deleted: request() starts the next cycle
+		end
+		if status < 400 then
+			badresp = badresp + 1 -- wrk counts >= 400 as non-2xx
+		end
+	end
+end
+
 if mode == "refresh" then
 	function response(status, headers, body)
 		if status == 200 then
