@@ -1,12 +1,20 @@
 /*
  * store_sqlite.c - the embedded SQLite backend.
  *
- * One connection per thread (pthread key), opened on the thread's first
- * call, with every statement prepared once and kept (prepare_v3
- * PERSISTENT).  Connections run in WAL mode with synchronous=NORMAL and a
- * busy timeout, so readers never wait for the writer and writers queue
- * behind each other.  Multi-statement writes take the write lock up front
- * with BEGIN IMMEDIATE, which makes check-then-insert atomic.
+ * One reading connection per thread (pthread key), opened on the
+ * thread's first call, with every statement prepared once and kept
+ * (prepare_v3 PERSISTENT).  Connections run in WAL mode with
+ * synchronous=NORMAL and a busy timeout, so readers never wait for the
+ * writer.  Writes are serialised by write_mu and all run on one writer
+ * connection (gh_sqlite_conn returns it to the thread holding write_mu),
+ * whose cache stays warm.  Multi-statement writes take SQLite's write
+ * lock up front with BEGIN IMMEDIATE, which makes check-then-insert
+ * atomic.
+ *
+ * A background thread checkpoints the WAL when it passes CKPT_PAGES (the
+ * writer's wal hook replaces SQLite's autocheckpoint, which would copy
+ * and fsync inside some request's commit) and writes the queued audit
+ * rows.
  *
  * Ownership: the store owns every connection; a thread's connection is
  * closed by the key destructor when the thread exits, the rest by
@@ -28,6 +36,11 @@
 #include "util/banned.h"
 
 #define BUSY_TIMEOUT_MS 5000
+#define CKPT_PAGES 1000 /* SQLite's autocheckpoint default */
+#define WAL_SIZE_LIMIT "16777216"
+
+/* The store whose write_mu this thread holds, if any. */
+static _Thread_local const struct sqlite_store *tl_writing;
 
 enum stmt_id {
 	S_BEGIN,
@@ -153,12 +166,43 @@ conn_open(struct sqlite_store *s, struct gh_sqlite_conn **out)
 	return GH_OK;
 }
 
+/* The writer's commit hook: the WAL holds `pages` pages. */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_store *s = arg;
+
+	GH_UNUSED(db);
+	GH_UNUSED(name);
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&s->bg_mu);
+		if (!s->ckpt_wanted) {
+			s->ckpt_wanted = true;
+			pthread_cond_signal(&s->bg_cv);
+		}
+		pthread_mutex_unlock(&s->bg_mu);
+	}
+	return SQLITE_OK;
+}
+
 struct gh_sqlite_conn *
 gh_sqlite_conn(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
-	struct gh_sqlite_conn *c = pthread_getspecific(s->key);
+	struct gh_sqlite_conn *c;
 
+	if (tl_writing == s) {
+		if (s->writer == NULL && conn_open(s, &s->writer) == GH_OK) {
+			sqlite3_wal_hook(s->writer->db, wal_hook, s);
+			/* a WAL that grew during a write burst is cut back
+			 * when it starts over */
+			sqlite3_exec(s->writer->db,
+			    "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT, NULL,
+			    NULL, NULL);
+		}
+		return s->writer;
+	}
+	c = pthread_getspecific(s->key);
 	if (c == NULL && conn_open(s, &c) == GH_OK)
 		pthread_setspecific(s->key, c);
 	return c;
@@ -588,12 +632,113 @@ migrate(struct gh_sqlite_conn *c)
 	return GH_OK;
 }
 
+/* One passive checkpoint; *copied: frames it copied (0 on error). */
+static void
+checkpoint_pass(struct gh_sqlite_conn *c, const char *what, int *copied)
+{
+	int rc, wal = 0, done = 0;
+	int64_t t0 = gh_time_now_usec();
+
+	*copied = 0;
+	rc = sqlite3_wal_checkpoint_v2(
+	    c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		gh_log_warn_f("WAL checkpoint: %s", sqlite3_errstr(rc));
+		return;
+	}
+	*copied = done;
+	gh_log_debug_f("WAL checkpoint (%s): %d of %d frames in %lld us", what,
+	    done, wal, (long long)(gh_time_now_usec() - t0));
+}
+
+/*
+ * Checkpoint on the background thread's own connection.  Passive passes
+ * copy the WAL into the database and sync it while requests go on
+ * writing; under a steady stream of commits they never quite reach the
+ * end of the WAL, and SQLite starts the WAL over only once every frame
+ * has been copied.  So the passes repeat while they find much to copy
+ * (each pass copies what the previous one's sync let pile up), and a
+ * last pass runs under the writer lock: it copies the few frames left and
+ * lets the next write start the WAL over.  Writers wait for that short
+ * pass only.
+ */
+#define CKPT_TAIL_FRAMES 64
+#define CKPT_MAX_PASSES 8
+
+static void
+checkpoint(struct sqlite_store *s, struct gh_sqlite_conn **c)
+{
+	int copied = 0, prev = 0, i;
+
+	if (*c == NULL && conn_open(s, c) != GH_OK)
+		return;
+	for (i = 0; i < CKPT_MAX_PASSES; i++) {
+		checkpoint_pass(*c, "bulk", &copied);
+		/* done counts from the WAL's start: the growth is new */
+		if (copied - prev < CKPT_TAIL_FRAMES && i > 0)
+			break;
+		prev = copied;
+	}
+	pthread_mutex_lock(&s->write_mu);
+	checkpoint_pass(*c, "tail", &copied);
+	pthread_mutex_unlock(&s->write_mu);
+}
+
+void
+gh_sqlite_bg_wake(struct sqlite_store *s)
+{
+	pthread_cond_signal(&s->bg_cv);
+}
+
+static void *
+bg_main(void *arg)
+{
+	struct sqlite_store *s = arg;
+	struct gh_sqlite_conn *c = NULL; /* freed with conns at close */
+	bool ckpt, audit, stop;
+
+	pthread_mutex_lock(&s->bg_mu);
+	for (;;) {
+		while (!s->bg_stop && !s->ckpt_wanted && s->audit_head == NULL)
+			pthread_cond_wait(&s->bg_cv, &s->bg_mu);
+		stop = s->bg_stop;
+		ckpt = s->ckpt_wanted;
+		audit = s->audit_head != NULL;
+		s->ckpt_wanted = false;
+		pthread_mutex_unlock(&s->bg_mu);
+		if (audit)
+			gh_sqlite_audit_flush(&s->base);
+		if (ckpt)
+			checkpoint(s, &c);
+		pthread_mutex_lock(&s->bg_mu);
+		if (stop && s->audit_head == NULL)
+			break;
+	}
+	pthread_mutex_unlock(&s->bg_mu);
+	return NULL;
+}
+
+static void
+bg_stop(struct sqlite_store *s)
+{
+	if (!s->bg_started)
+		return;
+	pthread_mutex_lock(&s->bg_mu);
+	s->bg_stop = true;
+	pthread_cond_signal(&s->bg_cv);
+	pthread_mutex_unlock(&s->bg_mu);
+	pthread_join(s->bg, NULL); /* it flushed the audit queue */
+	s->bg_started = false;
+}
+
 static void
 s_close(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
 	struct gh_sqlite_conn *c, *next;
 
+	bg_stop(s);
+	gh_sqlite_audit_drop(s);
 	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
 	for (c = s->conns; c != NULL; c = next) {
@@ -602,6 +747,8 @@ s_close(struct gh_store *gs)
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->write_mu);
+	pthread_mutex_destroy(&s->bg_mu);
+	pthread_cond_destroy(&s->bg_cv);
 	free(s->path);
 	free(s);
 }
@@ -609,13 +756,19 @@ s_close(struct gh_store *gs)
 void
 gh_sqlite_write_lock(struct gh_store *gs)
 {
-	pthread_mutex_lock(&((struct sqlite_store *)gs)->write_mu);
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+
+	pthread_mutex_lock(&s->write_mu);
+	tl_writing = s;
 }
 
 void
 gh_sqlite_write_unlock(struct gh_store *gs)
 {
-	pthread_mutex_unlock(&((struct sqlite_store *)gs)->write_mu);
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+
+	tl_writing = NULL;
+	pthread_mutex_unlock(&s->write_mu);
 }
 
 /* The write operations, each under write_mu. */
@@ -714,9 +867,13 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 	s->path = gh_xstrdup(path);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->write_mu, NULL);
+	pthread_mutex_init(&s->bg_mu, NULL);
+	pthread_cond_init(&s->bg_cv, NULL);
 	if (pthread_key_create(&s->key, conn_destroy) != 0) {
 		pthread_mutex_destroy(&s->mu);
 		pthread_mutex_destroy(&s->write_mu);
+		pthread_mutex_destroy(&s->bg_mu);
+		pthread_cond_destroy(&s->bg_cv);
 		free(s->path);
 		free(s);
 		return GH_ERR_INTERNAL;
@@ -734,6 +891,11 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 	}
 	if ((r = migrate(c)) != GH_OK)
 		goto out;
+	if (pthread_create(&s->bg, NULL, bg_main, s) != 0) {
+		r = GH_ERR_INTERNAL;
+		goto out;
+	}
+	s->bg_started = true;
 	*out = &s->base;
 	return GH_OK;
 out:

@@ -17,16 +17,27 @@
  * the row, refresh_tokens with their sessions.  audit_log has no
  * foreign key, so the history outlives the user.
  *
- * Audit: entries are appended with an AUTOINCREMENT id, which is the
- * order of the log; listings go newest first by id, paging with
- * before_id, one prepared statement per filter combination so that
- * each uses its index (rowid, (user_id, id) or (event, id)).
+ * Audit: gh_sqlite_audit_add copies the entry into a queue and wakes the
+ * store's background thread, which writes whatever has queued up in one
+ * transaction (gh_sqlite_audit_flush): under load many rows share one
+ * commit, and no request waits for its audit row.  The queue is flushed
+ * before the log is read (so a reader sees every event that happened
+ * before its request) and at close; a crash loses at most the rows of
+ * the last few milliseconds.  Past AUDIT_QUEUE_MAX rows the adding
+ * thread flushes itself, so the queue stays bounded when the disk is
+ * slow.  Flushing holds the writer lock from taking the queue to the
+ * commit, so ids follow the order in which events were queued.
+ * Entries get an AUTOINCREMENT id, which is the order of the log;
+ * listings go newest first by id, paging with before_id, one prepared
+ * statement per filter combination so that each uses its index (rowid,
+ * (user_id, id) or (event, id)).
  *
  * Memory: records returned through OUT parameters have their strings in
  * the caller's arena; audit rows handed to a callback are borrowed from
  * SQLite and valid during the callback only.  Statements live in slots
  * GH_SQLITE_SLOT_ADMIN.. of the thread's connection.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -35,6 +46,15 @@
 #include "store/store_sqlite_int.h"
 #include "util/timefmt.h"
 #include "util/banned.h"
+
+#define AUDIT_QUEUE_MAX 4096
+
+/* A queued entry; its strings point into text. */
+struct gh_sqlite_audit_row {
+	struct gh_sqlite_audit_row *next;
+	struct gh_audit_entry e;
+	char text[];
+};
 
 enum admin_stmt {
 	A_BEGIN,
@@ -360,15 +380,129 @@ gh_sqlite_user_delete(struct gh_store *gs, gh_id id)
 	GH_SQLITE_LOCKED(s_user_delete(gs, id));
 }
 
+/* Copy str to *p and return the copy (NULL stays NULL). */
+static const char *
+put_str(char **p, const char *str)
+{
+	char *at = *p;
+	size_t n;
+
+	if (str == NULL)
+		return NULL;
+	n = strlen(str) + 1;
+	memcpy(at, str, n);
+	*p += n;
+	return at;
+}
+
+static size_t
+str_size(const char *str)
+{
+	return str != NULL ? strlen(str) + 1 : 0;
+}
+
 enum gh_err
 gh_sqlite_audit_add(struct gh_store *gs, const struct gh_audit_entry *e)
 {
-	GH_SQLITE_LOCKED(s_audit_add(gs, e));
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+	struct gh_sqlite_audit_row *row;
+	size_t n = str_size(e->event) + str_size(e->username) +
+	           str_size(e->ip) + str_size(e->detail);
+	bool full;
+	char *p;
+
+	row = gh_xmalloc(sizeof(*row) + n);
+	row->next = NULL;
+	row->e = *e;
+	p = row->text;
+	row->e.event = put_str(&p, e->event);
+	row->e.username = put_str(&p, e->username);
+	row->e.ip = put_str(&p, e->ip);
+	row->e.detail = put_str(&p, e->detail);
+	pthread_mutex_lock(&s->bg_mu);
+	if (s->audit_tail != NULL)
+		s->audit_tail->next = row;
+	else
+		s->audit_head = row;
+	s->audit_tail = row;
+	full = ++s->audit_queued > AUDIT_QUEUE_MAX;
+	gh_sqlite_bg_wake(s);
+	pthread_mutex_unlock(&s->bg_mu);
+	return full ? gh_sqlite_audit_flush(gs) : GH_OK;
+}
+
+static void
+free_rows(struct gh_sqlite_audit_row *row)
+{
+	struct gh_sqlite_audit_row *next;
+
+	for (; row != NULL; row = next) {
+		next = row->next;
+		free(row);
+	}
+}
+
+/* Take the whole queue (caller holds nothing; takes bg_mu). */
+static struct gh_sqlite_audit_row *
+take_queue(struct sqlite_store *s, size_t *n)
+{
+	struct gh_sqlite_audit_row *head;
+
+	pthread_mutex_lock(&s->bg_mu);
+	head = s->audit_head;
+	*n = s->audit_queued;
+	s->audit_head = s->audit_tail = NULL;
+	s->audit_queued = 0;
+	pthread_mutex_unlock(&s->bg_mu);
+	return head;
+}
+
+static enum gh_err
+s_audit_flush(struct gh_store *gs)
+{
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
+	struct gh_sqlite_audit_row *head, *row;
+	size_t n;
+	enum gh_err r;
+
+	if ((head = take_queue(s, &n)) == NULL)
+		return GH_OK;
+	if (c == NULL)
+		r = GH_ERR_DB;
+	else if ((r = exec_stmt(c, A_BEGIN)) == GH_OK) {
+		for (row = head; row != NULL && r == GH_OK; row = row->next)
+			r = s_audit_add(gs, &row->e);
+		if (r == GH_OK)
+			r = exec_stmt(c, A_COMMIT);
+		if (r != GH_OK)
+			exec_stmt(c, A_ROLLBACK);
+	}
+	if (r != GH_OK)
+		gh_log_error_f("%zu audit rows could not be written", n);
+	free_rows(head);
+	return r;
+}
+
+enum gh_err
+gh_sqlite_audit_flush(struct gh_store *gs)
+{
+	GH_SQLITE_LOCKED(s_audit_flush(gs));
+}
+
+void
+gh_sqlite_audit_drop(struct sqlite_store *s)
+{
+	size_t n;
+
+	free_rows(take_queue(s, &n));
 }
 
 enum gh_err
 gh_sqlite_audit_list(struct gh_store *gs, gh_id before_id, int64_t limit,
     gh_id user_id, const char *event, gh_store_audit_fn fn, void *ctx)
 {
+	/* every event queued before this request is in the log */
+	gh_sqlite_audit_flush(gs);
 	return s_audit_list(gs, before_id, limit, user_id, event, fn, ctx);
 }

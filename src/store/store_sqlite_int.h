@@ -10,6 +10,7 @@
 #define GH_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -44,7 +45,31 @@ struct sqlite_store {
 	 * step), which made write latency spiky under load.  The busy
 	 * timeout still covers other processes sharing the file. */
 	pthread_mutex_t write_mu;
+	/* Every write runs on this one connection, whichever thread holds
+	 * write_mu: its page cache stays valid from one write to the next
+	 * (a write on another connection would make it re-read the pages
+	 * from the WAL).  Opened on first use; in conns for close(). */
+	struct gh_sqlite_conn *writer;
+	/* The background thread (store_sqlite.c): WAL checkpoints, so no
+	 * request's commit copies the WAL back and fsyncs, and the audit
+	 * rows queued by gh_sqlite_audit_add (store_sqlite_admin.c). */
+	pthread_t bg;
+	bool bg_started, bg_stop, ckpt_wanted;
+	pthread_mutex_t bg_mu; /* guards the flags and the audit queue */
+	pthread_cond_t bg_cv;
+	struct gh_sqlite_audit_row *audit_head, *audit_tail;
+	size_t audit_queued;
 };
+
+/* Wake the background thread: there is audit work (call with bg_mu
+ * held). */
+void gh_sqlite_bg_wake(struct sqlite_store *s);
+
+/* Write every queued audit row in one transaction (store_sqlite_admin.c):
+ * by the background thread, before the audit log is read, at close. */
+enum gh_err gh_sqlite_audit_flush(struct gh_store *gs);
+/* Free what is still queued (close, after the last flush). */
+void gh_sqlite_audit_drop(struct sqlite_store *s);
 
 /* This thread's connection, opened on first use; NULL on failure. */
 struct gh_sqlite_conn *gh_sqlite_conn(struct gh_store *gs);
