@@ -4,7 +4,7 @@
  * Verification order is fixed and is the point of this module: length
  * limit, three non-empty parts, strict base64url header, header a JSON
  * object whose "alg" is exactly "HS256" and which has no "crit", then the
- * HMAC (compared with CRYPTO_memcmp), and only then the payload and its
+ * HMAC (compared with sodium_memcmp), and only then the payload and its
  * claims.  Nothing from an unauthenticated payload is ever parsed.
  *
  * Base64url is libsodium's URL-safe no-padding variant with no ignore set
@@ -12,14 +12,17 @@
  * or non-zero trailing bits make the decode fail: one token has exactly
  * one encoding.
  *
- * A key owns an EVP_MAC (HMAC) and a pthread key.  Each thread that uses
- * the key gets its own EVP_MAC_CTX, keyed once on first use; per token it
- * is re-initialised with a NULL key, which only copies the precomputed
- * inner state (no key schedule).  Every per-thread context is also on a
- * list in the key, so that gh_jwt_key_free() can release the contexts of
- * threads that are still alive; a thread that exits first releases its
- * own through the pthread key destructor.  The secret copy is wiped on
- * free.
+ * HMAC-SHA-256 is libsodium's (crypto_auth_hmacsha256).  A key holds the
+ * HMAC state right after absorbing the secret (inner and outer pads
+ * hashed once); each token starts from a copy of it on the stack, so no
+ * key schedule runs per token and the secret itself is not kept.
+ * libsodium is loaded anyway (argon2id, random bytes); initialising
+ * OpenSSL's provider machinery only for HMAC cost ~2 MB of resident
+ * memory at start (docs/DECISIONS.md).  A key also owns a pthread key:
+ * each thread that uses it gets its token cache, on a list in the key so
+ * that gh_jwt_key_free() can release the caches of threads that are
+ * still alive; a thread that exits first releases its own through the
+ * pthread key destructor.  The HMAC state is wiped on free.
  *
  * Hot path: the header we write (PyJWT writes the same bytes) is known
  * by its base64url text and not decoded or parsed.  The only allocations
@@ -33,10 +36,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <sodium.h>
 
 #include "gh.h"
@@ -70,10 +69,8 @@ struct cache_ent {
 	struct gh_jwt_claims c;
 };
 
-/* One thread's keyed HMAC context and token cache, linked into its key's
- * list. */
+/* One thread's token cache, linked into its key's list. */
 struct tctx {
-	EVP_MAC_CTX *ctx;
 	struct tctx_list *list;
 	struct tctx *prev, *next;
 	unsigned char hkey[crypto_shorthash_KEYBYTES];
@@ -88,9 +85,7 @@ struct tctx_list {
 };
 
 struct gh_jwt_key {
-	unsigned char *secret;
-	size_t len;
-	EVP_MAC *mac;
+	crypto_auth_hmacsha256_state keyed; /* the secret absorbed */
 	pthread_key_t tls;
 	struct tctx_list *list;
 };
@@ -115,33 +110,8 @@ tctx_destroy(void *arg)
 	pthread_mutex_lock(&t->list->mu);
 	tctx_unlink(t);
 	pthread_mutex_unlock(&t->list->mu);
-	EVP_MAC_CTX_free(t->ctx);
 	sodium_memzero(t, sizeof(*t));
 	free(t);
-}
-
-/* A new HMAC-SHA256 context keyed with the key's secret, or NULL. */
-static EVP_MAC_CTX *
-mac_ctx_new(const struct gh_jwt_key *key)
-{
-	/* OpenSSL wants a non-NULL key pointer even for an empty secret. */
-	static const unsigned char empty[1];
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-	    OSSL_PARAM_construct_end(),
-	};
-	EVP_MAC_CTX *ctx;
-
-	if ((ctx = EVP_MAC_CTX_new(key->mac)) == NULL)
-		return NULL;
-	if (EVP_MAC_init(ctx, key->len > 0 ? key->secret : empty, key->len,
-	        params) != 1 ||
-	    EVP_MAC_CTX_get_mac_size(ctx) != SIG_LEN) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
 }
 
 /* This thread's state for key, created on first use; NULL on failure. */
@@ -153,10 +123,6 @@ thread_state(const struct gh_jwt_key *key)
 	if ((t = pthread_getspecific(key->tls)) != NULL)
 		return t;
 	t = gh_xcalloc(1, sizeof(*t));
-	if ((t->ctx = mac_ctx_new(key)) == NULL) {
-		free(t);
-		return NULL;
-	}
 	randombytes_buf(t->hkey, sizeof(t->hkey));
 	t->list = key->list;
 	pthread_mutex_lock(&key->list->mu);
@@ -187,43 +153,27 @@ static enum gh_err
 hmac(const struct gh_jwt_key *key, const char *data, size_t len,
     unsigned char mac[SIG_LEN])
 {
-	struct tctx *t;
-	EVP_MAC_CTX *ctx;
-	size_t outl = 0;
+	crypto_auth_hmacsha256_state st = key->keyed;
 
-	if ((t = thread_state(key)) == NULL)
-		return GH_ERR_INTERNAL;
-	ctx = t->ctx;
-	/* NULL key: restart from the precomputed keyed state. */
-	if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)data, len) != 1 ||
-	    EVP_MAC_final(ctx, mac, &outl, SIG_LEN) != 1 || outl != SIG_LEN)
-		return GH_ERR_INTERNAL;
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)data, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
 	return GH_OK;
 }
 
 struct gh_jwt_key *
 gh_jwt_key_new(const unsigned char *secret, size_t len)
 {
+	/* libsodium wants a pointer even for an empty secret */
+	static const unsigned char empty[1];
 	struct gh_jwt_key *key = gh_xcalloc(1, sizeof(*key));
-	EVP_MAC_CTX *probe;
 
-	key->secret = gh_xmalloc(len);
-	if (len > 0)
-		memcpy(key->secret, secret, len);
-	key->len = len;
+	crypto_auth_hmacsha256_init(&key->keyed, len > 0 ? secret : empty, len);
 	key->list = gh_xcalloc(1, sizeof(*key->list));
 	if (pthread_mutex_init(&key->list->mu, NULL) != 0)
 		abort();
 	if (pthread_key_create(&key->tls, tctx_destroy) != 0)
 		abort();
-	/* A libcrypto without HMAC or SHA-256 is a broken install: fail at
-	 * start-up rather than on the first request. */
-	if ((key->mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL)) == NULL)
-		abort();
-	if ((probe = mac_ctx_new(key)) == NULL)
-		abort();
-	EVP_MAC_CTX_free(probe);
 	return key;
 }
 
@@ -234,21 +184,18 @@ gh_jwt_key_free(struct gh_jwt_key *key)
 
 	if (key == NULL)
 		return;
-	/* After the delete no destructor runs; free every context left,
+	/* After the delete no destructor runs; free every cache left,
 	 * including those of threads still alive (they must no longer use
 	 * the key). */
 	pthread_key_delete(key->tls);
 	for (t = key->list->head; t != NULL; t = next) {
 		next = t->next;
-		EVP_MAC_CTX_free(t->ctx);
 		sodium_memzero(t, sizeof(*t));
 		free(t);
 	}
 	pthread_mutex_destroy(&key->list->mu);
 	free(key->list);
-	EVP_MAC_free(key->mac);
-	sodium_memzero(key->secret, key->len);
-	free(key->secret);
+	sodium_memzero(&key->keyed, sizeof(key->keyed));
 	free(key);
 }
 
@@ -502,7 +449,7 @@ gh_jwt_verify(const struct gh_jwt_key *key, const char *token, size_t len,
 	if (len <= CACHE_TOKMAX && (t = thread_state(key)) != NULL) {
 		slot = cache_slot(t, token, len);
 		if (slot->len == len &&
-		    CRYPTO_memcmp(slot->tok, token, len) == 0) {
+		    sodium_memcmp(slot->tok, token, len) == 0) {
 			*out = slot->c;
 			goto check_time;
 		}
@@ -535,7 +482,7 @@ gh_jwt_verify(const struct gh_jwt_key *key, const char *token, size_t len,
 		r = GH_ERR_INTERNAL;
 		goto out;
 	}
-	if (CRYPTO_memcmp(sig, mac, SIG_LEN) != 0) {
+	if (sodium_memcmp(sig, mac, SIG_LEN) != 0) {
 		reason = "bad signature";
 		goto out;
 	}

@@ -1,14 +1,14 @@
 /*
  * jwt.h - HS256 JSON Web Tokens (RFC 7519, JWS compact form of RFC 7515).
  *
- * Our own small module over OpenSSL's HMAC, so that we control every
- * check: the algorithm is pinned by the key and checked in the header
+ * Our own small module over libsodium's HMAC-SHA-256, so that we control
+ * every check: the algorithm is pinned by the key and checked in the header
  * before the signature is looked at; base64url is strict (no padding, no
  * stray characters, canonical trailing bits); header and payload must be
  * JSON objects without duplicate keys; the signature is compared in
  * constant time; "exp" is required.
  *
- * A key keeps one keyed HMAC context per thread (created lazily), so
+ * A key keeps the HMAC state with its secret already absorbed, so
  * signing and verifying cost one HMAC and no key schedule.  Keys are
  * created once at start-up and shared read-only by all threads.
  *

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <crypt.h>
-#include <openssl/crypto.h>
 #include <sodium.h>
 
 #include "gh.h"
@@ -81,7 +80,7 @@ verify_bcrypt(const char *hash, const char *pw, size_t len)
 	if ((res = crypt_rn(pwz, hash, cd, (int)sizeof(*cd))) == NULL)
 		goto out;
 	hlen = strlen(hash);
-	if (strlen(res) != hlen || CRYPTO_memcmp(res, hash, hlen) != 0)
+	if (strlen(res) != hlen || sodium_memcmp(res, hash, hlen) != 0)
 		goto out;
 	r = GH_OK;
 out:
