@@ -130,11 +130,16 @@ load_secret(struct gh_config *cfg, bool create)
 		gh_fatal("%s", err);
 }
 
-/* Shutdown step between "no new requests" and "stop the threads". */
+/* Shutdown step between "no new requests" and "stop the threads":
+ * finish the work suspended requests wait for (hashing, batched writes),
+ * whose completions resume connections. */
 static void
-drain_hashing(void *q)
+drain_deferred(void *arg)
 {
-	gh_workq_shutdown(q);
+	struct gh_app *app = arg;
+
+	gh_workq_shutdown(app->hashq);
+	gh_store_batch_drain(app->store);
 }
 
 int
@@ -243,7 +248,7 @@ main(int argc, char **argv)
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	gh_log_info_f("signal %d: shutting down", sig);
-	gh_server_stop(srv, SHUTDOWN_GRACE_MS, drain_hashing, app.hashq);
+	gh_server_stop(srv, SHUTDOWN_GRACE_MS, drain_deferred, &app);
 	gh_workq_free(app.hashq);
 	gh_store_close(app.store);
 	gh_jwt_key_free(app.jwt);

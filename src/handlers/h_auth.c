@@ -33,13 +33,15 @@
 #define PASSWORD_MAX 128
 #define GH_REFRESH_BUFSZ 64
 
-enum job_kind { JOB_HASH, JOB_VERIFY };
+/* What a suspended request of this file waits for: the first member of
+ * every job struct, so that the resumed handler knows which it was. */
+enum job_kind { JOB_HASH, JOB_VERIFY, JOB_REFRESH };
 
 /* One hashing job; lives in the request arena while the request is
  * suspended. */
 struct pw_job {
-	struct gh_req *req;
 	enum job_kind kind;
+	struct gh_req *req;
 	const struct gh_password_params *params;
 	const char *password;
 	size_t password_len;
@@ -384,45 +386,105 @@ uncount_attempt(struct gh_req *req, const char *username, bool user)
 	gh_store_login_counter_undo(app->store, "addr", gh_h_ip(req));
 }
 
-/* The refresh grant, from /auth/refresh or /auth/token. */
+/*
+ * The refresh grant, from /auth/refresh or /auth/token.  The rotation is
+ * a write: it goes to the store's writer thread (gh_store_batch_submit),
+ * which commits it together with the other rotations queued meanwhile,
+ * and the request is suspended until that commit.  The job lives in the
+ * request arena while the request is suspended.
+ */
+struct refresh_job {
+	enum job_kind kind; /* JOB_REFRESH */
+	struct gh_req *req;
+	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
+	char refresh[GH_REFRESH_BUFSZ]; /* the new token, wiped after use */
+	int64_t now, expires_at, grace_usec;
+	struct gh_user u;
+	gh_id sid;
+	enum gh_refresh_result res;
+	enum gh_err result;
+};
+
+static enum gh_err
+refresh_run(struct gh_store *s, void *arg)
+{
+	struct refresh_job *j = arg;
+
+	return gh_store_refresh_rotate(s, j->old_hash, j->new_hash, j->now,
+	    j->expires_at, j->grace_usec, j->req->arena, &j->u, &j->sid,
+	    &j->res);
+}
+
+static void
+refresh_done(void *arg, enum gh_err r)
+{
+	struct refresh_job *j = arg;
+
+	j->result = r;
+	gh_req_resume(j->req);
+}
+
 static enum gh_err
 do_refresh(struct gh_req *req, const char *presented)
 {
 	struct gh_app *app = req->app;
-	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
-	char refresh[GH_REFRESH_BUFSZ];
-	int64_t now = gh_time_now_usec();
-	enum gh_refresh_result res;
-	struct gh_user u;
-	gh_id sid = 0;
+	struct refresh_job *j;
+
+	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	memset(j, 0, sizeof(*j));
+	j->kind = JOB_REFRESH;
+	j->req = req;
+	j->now = gh_time_now_usec();
+	j->expires_at = refresh_expiry(app, j->now);
+	j->grace_usec = app->cfg->refresh_reuse_grace_seconds * 1000000;
+	crypto_hash_sha256(
+	    j->old_hash, (const unsigned char *)presented, strlen(presented));
+	refresh_new(j->refresh, j->new_hash);
+	req->hstate = j;
+	gh_req_suspend(req);
+	if (gh_store_batch_submit(app->store, refresh_run, refresh_done, j) !=
+	    GH_OK) {
+		j->result = GH_ERR_BUSY;
+		gh_req_resume(req);
+	}
+	return GH_OK;
+}
+
+/* Second call of a refresh: the rotation has committed (or not). */
+static enum gh_err
+refresh_resume(struct gh_req *req)
+{
+	struct refresh_job *j = req->hstate;
 	enum gh_err r;
 
-	crypto_hash_sha256(
-	    old_hash, (const unsigned char *)presented, strlen(presented));
-	refresh_new(refresh, new_hash);
-	r = gh_store_refresh_rotate(app->store, old_hash, new_hash, now,
-	    refresh_expiry(app, now),
-	    app->cfg->refresh_reuse_grace_seconds * 1000000, req->arena, &u,
-	    &sid, &res);
-	if (r != GH_OK) {
-		sodium_memzero(refresh, sizeof(refresh));
-		return gh_resp_err(req, r, NULL);
+	if (j->result == GH_ERR_BUSY) {
+		sodium_memzero(j->refresh, sizeof(j->refresh));
+		gh_log_warn_f("write queue full: 503");
+		return gh_resp_status(
+		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
 	}
-	if (res == GH_REFRESH_REUSED)
-		gh_audit(req, "token.reuse_detected", false, u.id, u.username,
-		    0, "a spent refresh token was presented; session revoked");
-	if (res != GH_REFRESH_ROTATED && res != GH_REFRESH_GRACE) {
-		sodium_memzero(refresh, sizeof(refresh));
-		if (res == GH_REFRESH_INVALID)
+	if (j->result != GH_OK) {
+		sodium_memzero(j->refresh, sizeof(j->refresh));
+		return gh_resp_err(req, j->result, NULL);
+	}
+	if (j->res == GH_REFRESH_REUSED)
+		gh_audit(req, "token.reuse_detected", false, j->u.id,
+		    j->u.username, 0,
+		    "a spent refresh token was presented; session revoked");
+	if (j->res != GH_REFRESH_ROTATED && j->res != GH_REFRESH_GRACE) {
+		sodium_memzero(j->refresh, sizeof(j->refresh));
+		if (j->res == GH_REFRESH_INVALID)
 			gh_audit(req, "token.refresh", false, 0, NULL, 0,
 			    "invalid refresh token");
 		return gh_resp_unauth(
 		    req, "Could not validate credentials", true);
 	}
-	gh_audit(req, "token.refresh", true, u.id, u.username, 0,
-	    res == GH_REFRESH_GRACE ? "retry within the grace window" : NULL);
-	r = send_tokens(req, &u, sid, refresh);
-	sodium_memzero(refresh, sizeof(refresh));
+	gh_audit(req, "token.refresh", true, j->u.id, j->u.username, 0,
+	    j->res == GH_REFRESH_GRACE ? "retry within the grace window"
+	                               : NULL);
+	r = send_tokens(req, &j->u, j->sid, j->refresh);
+	sodium_memzero(j->refresh, sizeof(j->refresh));
 	return r;
 }
 
@@ -497,7 +559,9 @@ h_auth_token(struct gh_req *req)
 	enum gh_err r;
 
 	if (req->resumed)
-		return gh_h_login_resume(req);
+		return *(enum job_kind *)req->hstate == JOB_REFRESH
+		           ? refresh_resume(req)
+		           : gh_h_login_resume(req);
 	if ((r = parse_form(req, &form)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
@@ -588,6 +652,8 @@ h_auth_refresh(struct gh_req *req)
 	json_t *body, *errs;
 	enum gh_err r;
 
+	if (req->resumed)
+		return refresh_resume(req);
 	if ((r = gh_h_json_body(req, &body)) != GH_OK)
 		return r;
 	errs = gh_verr_new();

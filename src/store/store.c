@@ -9,6 +9,7 @@
  * bumps its epoch once the backend has returned (FWD_INVALIDATES).
  */
 #include "store/store.h"
+#include "store/store_batch.h"
 #include "store/store_cache.h"
 #include "store/store_sqlite.h"
 #include "util/banned.h"
@@ -16,7 +17,20 @@
 enum gh_err
 gh_store_open(const char *sqlite_path, struct gh_store **out)
 {
-	return gh_store_sqlite_open(sqlite_path, out);
+	enum gh_err r = gh_store_sqlite_open(sqlite_path, out);
+
+	if (r == GH_OK)
+		gh_store_batcher_start(*out);
+	return r;
+}
+
+/* A write that may change cached answers has returned: invalidate now,
+ * or after the commit of the batch it runs in. */
+static void
+invalidate(struct gh_store *s)
+{
+	if (s->cache != NULL && !gh_store_batch_defer_invalidate(s))
+		gh_store_cache_invalidate(s->cache);
 }
 
 void
@@ -32,6 +46,7 @@ gh_store_close(struct gh_store *s)
 {
 	if (s == NULL)
 		return;
+	gh_store_batcher_free(s);
 	gh_store_cache_free(s->cache);
 	s->cache = NULL;
 	s->ops->close(s);
@@ -127,8 +142,7 @@ gh_store_post_list(struct gh_store *s, gh_id after_id, int64_t limit,
 	enum gh_err gh_store_##name params                                     \
 	{                                                                      \
 		enum gh_err r_ = s->ops->name args;                            \
-		if (s->cache != NULL)                                          \
-			gh_store_cache_invalidate(s->cache);                   \
+		invalidate(s);                                                 \
 		return r_;                                                     \
 	}
 
@@ -193,8 +207,8 @@ gh_store_refresh_rotate(struct gh_store *s, const unsigned char *old_hash,
 	    s, old_hash, new_hash, now, expires_at, grace_usec, a, u, sid, res);
 
 	/* a rotation changes no cached answer; a detected reuse revokes */
-	if (s->cache != NULL && (r != GH_OK || *res == GH_REFRESH_REUSED))
-		gh_store_cache_invalidate(s->cache);
+	if (r != GH_OK || *res == GH_REFRESH_REUSED)
+		invalidate(s);
 	return r;
 }
 

@@ -125,6 +125,11 @@ typedef enum gh_err (*gh_store_audit_fn)(
 struct gh_store_ops {
 	void (*close)(struct gh_store *s);
 	enum gh_err (*ping)(struct gh_store *s);
+	/* one transaction around several operations (gh_store_batch_*):
+	 * begin, whether it is still open, commit; NULL: no batching */
+	enum gh_err (*batch_begin)(struct gh_store *s);
+	bool (*batch_live)(struct gh_store *s);
+	enum gh_err (*batch_end)(struct gh_store *s);
 	enum gh_err (*user_get)(struct gh_store *s, gh_id id,
 	    struct gh_arena *a, struct gh_user *out);
 	enum gh_err (*user_get_by_name)(struct gh_store *s,
@@ -219,11 +224,13 @@ struct gh_store_ops {
 };
 
 struct gh_store_cache;
+struct gh_store_batcher;
 
 /* Every backend's handle starts with this (zeroed by the backend). */
 struct gh_store {
 	const struct gh_store_ops *ops;
-	struct gh_store_cache *cache; /* store.c's; NULL when off */
+	struct gh_store_cache *cache;     /* store.c's; NULL when off */
+	struct gh_store_batcher *batcher; /* store.c's */
 };
 
 /*
@@ -242,6 +249,30 @@ void gh_store_close(struct gh_store *s);
  */
 void gh_store_cache_enable(
     struct gh_store *s, unsigned slots, int64_t ttl_usec);
+
+/*
+ * Group commit.  gh_store_batch_submit queues run(s, arg) for the store's
+ * writer thread, which takes every operation queued meanwhile (up to a
+ * bound) and runs them inside ONE transaction: each operation's own
+ * transaction becomes a savepoint (a failing one undoes only itself),
+ * and the batch commits once.  Many writes then share one commit and the
+ * pages they touch, instead of each paying for its own.
+ *
+ * done(arg, r) is called on the writer thread after the commit, with
+ * run's result, or GH_ERR_DB when the batch could not commit (then none
+ * of its writes happened).  Nothing run() wrote may be shown to anyone
+ * before done() is called.  run() must only call gh_store_* functions.
+ * GH_ERR_BUSY when the queue is full or the store is draining (nothing
+ * queued, done() not called).
+ */
+typedef enum gh_err (*gh_store_batch_run_fn)(struct gh_store *s, void *arg);
+typedef void (*gh_store_batch_done_fn)(void *arg, enum gh_err r);
+enum gh_err gh_store_batch_submit(struct gh_store *s, gh_store_batch_run_fn run,
+    gh_store_batch_done_fn done, void *arg);
+
+/* Refuse new batch operations and wait until every queued one is done
+ * (shutdown, before the callers' connections go away).  Idempotent. */
+void gh_store_batch_drain(struct gh_store *s);
 
 /* GH_OK when the database answers a trivial query. */
 enum gh_err gh_store_ping(struct gh_store *s);

@@ -39,13 +39,18 @@
 #define CKPT_PAGES 1000 /* SQLite's autocheckpoint default */
 #define WAL_SIZE_LIMIT "16777216"
 
-/* The store whose write_mu this thread holds, if any. */
+/* The store whose write_mu this thread holds, if any, and how many
+ * times it took it. */
 static _Thread_local const struct sqlite_store *tl_writing;
+static _Thread_local int tl_write_depth;
 
 enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_PING,
 	S_USER_GET,
 	S_USER_BY_NAME,
@@ -69,6 +74,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT gh_op",
+    [S_RELEASE] = "RELEASE gh_op",
+    [S_ROLLBACK_TO] = "ROLLBACK TO gh_op",
     [S_PING] = "SELECT 1",
     [S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
     [S_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
@@ -269,6 +277,40 @@ exec_stmt(struct gh_sqlite_conn *c, enum stmt_id id)
 	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, sql_text[id]);
 }
 
+enum gh_err
+gh_sqlite_tx_begin(struct gh_sqlite_conn *c)
+{
+	enum gh_err r = exec_stmt(c, c->tx_depth == 0 ? S_BEGIN : S_SAVEPOINT);
+
+	if (r == GH_OK)
+		c->tx_depth++;
+	return r;
+}
+
+enum gh_err
+gh_sqlite_tx_commit(struct gh_sqlite_conn *c)
+{
+	enum gh_err r = exec_stmt(c, c->tx_depth == 1 ? S_COMMIT : S_RELEASE);
+
+	if (r == GH_OK)
+		c->tx_depth--;
+	return r;
+}
+
+void
+gh_sqlite_tx_rollback(struct gh_sqlite_conn *c)
+{
+	if (c->tx_depth <= 0)
+		return;
+	if (c->tx_depth == 1) {
+		exec_stmt(c, S_ROLLBACK);
+	} else {
+		exec_stmt(c, S_ROLLBACK_TO);
+		exec_stmt(c, S_RELEASE);
+	}
+	c->tx_depth--;
+}
+
 const char *
 gh_sqlite_col_str(sqlite3_stmt *st, int i, struct gh_arena *a)
 {
@@ -401,7 +443,7 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 
 	if (c == NULL)
 		return GH_ERR_DB;
-	if ((r = exec_stmt(c, S_BEGIN)) != GH_OK)
+	if ((r = gh_sqlite_tx_begin(c)) != GH_OK)
 		return r;
 	r = GH_ERR_DB;
 	if ((st = stmt(c, S_USER_TAKEN)) == NULL)
@@ -437,11 +479,11 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
 	if ((r = one_user(c, st, a, out)) != GH_OK)
 		goto out_rollback;
-	if ((r = exec_stmt(c, S_COMMIT)) != GH_OK)
+	if ((r = gh_sqlite_tx_commit(c)) != GH_OK)
 		goto out_rollback;
 	return GH_OK;
 out_rollback:
-	exec_stmt(c, S_ROLLBACK);
+	gh_sqlite_tx_rollback(c);
 	return r == GH_ERR_NOTFOUND ? GH_ERR_DB : r;
 }
 
@@ -758,8 +800,13 @@ gh_sqlite_write_lock(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
 
+	if (tl_writing == s) {
+		tl_write_depth++;
+		return;
+	}
 	pthread_mutex_lock(&s->write_mu);
 	tl_writing = s;
+	tl_write_depth = 1;
 }
 
 void
@@ -767,8 +814,55 @@ gh_sqlite_write_unlock(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
 
+	if (--tl_write_depth > 0)
+		return;
 	tl_writing = NULL;
 	pthread_mutex_unlock(&s->write_mu);
+}
+
+/* A batch: the writer lock and one transaction on the writer connection
+ * around every operation of the batch (see gh_store_batch_submit). */
+static enum gh_err
+s_batch_begin(struct gh_store *gs)
+{
+	struct gh_sqlite_conn *c;
+	enum gh_err r;
+
+	gh_sqlite_write_lock(gs);
+	if ((c = gh_sqlite_conn(gs)) == NULL)
+		r = GH_ERR_DB;
+	else
+		r = gh_sqlite_tx_begin(c);
+	if (r != GH_OK)
+		gh_sqlite_write_unlock(gs);
+	return r;
+}
+
+/* Still inside the batch's transaction (SQLite ends a transaction by
+ * itself on some I/O errors; the rest of the batch must not run
+ * outside it). */
+static bool
+s_batch_live(struct gh_store *gs)
+{
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+
+	return s->writer != NULL && s->writer->tx_depth == 1 &&
+	       !sqlite3_get_autocommit(s->writer->db);
+}
+
+static enum gh_err
+s_batch_end(struct gh_store *gs)
+{
+	struct sqlite_store *s = (struct sqlite_store *)gs;
+	enum gh_err r = GH_ERR_DB;
+
+	if (s_batch_live(gs))
+		r = gh_sqlite_tx_commit(s->writer);
+	if (r != GH_OK)
+		gh_sqlite_tx_rollback(s->writer);
+	s->writer->tx_depth = 0;
+	gh_sqlite_write_unlock(gs);
+	return r;
 }
 
 /* The write operations, each under write_mu. */
@@ -811,6 +905,9 @@ w_post_delete(struct gh_store *gs, gh_id id)
 static const struct gh_store_ops sqlite_ops = {
     .close = s_close,
     .ping = s_ping,
+    .batch_begin = s_batch_begin,
+    .batch_live = s_batch_live,
+    .batch_end = s_batch_end,
     .user_get = s_user_get,
     .user_get_by_name = s_user_get_by_name,
     .user_create = w_user_create,

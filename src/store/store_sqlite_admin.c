@@ -57,9 +57,6 @@ struct gh_sqlite_audit_row {
 };
 
 enum admin_stmt {
-	A_BEGIN,
-	A_COMMIT,
-	A_ROLLBACK,
 	A_USER_STATE,
 	A_USER_UPDATE,
 	A_ADMIN_LEFT,
@@ -86,9 +83,6 @@ _Static_assert(
 #define ACTIVE_ADMIN "role = 'admin' AND is_active = 1"
 
 static const char *const sql_text[A_COUNT] = {
-    [A_BEGIN] = "BEGIN IMMEDIATE",
-    [A_COMMIT] = "COMMIT",
-    [A_ROLLBACK] = "ROLLBACK",
     [A_USER_STATE] = "SELECT " ACTIVE_ADMIN " FROM users WHERE id = ?1",
     [A_USER_UPDATE] = "UPDATE users SET role = coalesce(?2, role), "
                       "is_admin = (coalesce(?2, role) = 'admin'), "
@@ -117,20 +111,6 @@ static sqlite3_stmt *
 stmt(struct gh_sqlite_conn *c, enum admin_stmt id)
 {
 	return gh_sqlite_stmt(c, GH_SQLITE_SLOT_ADMIN + (int)id, sql_text[id]);
-}
-
-/* Run a statement that returns no rows and takes no parameters. */
-static enum gh_err
-exec_stmt(struct gh_sqlite_conn *c, enum admin_stmt id)
-{
-	sqlite3_stmt *st = stmt(c, id);
-	int rc;
-
-	if (st == NULL)
-		return GH_ERR_DB;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, sql_text[id]);
 }
 
 /* Step a statement expected to yield one integer; GH_ERR_NOTFOUND when
@@ -198,7 +178,7 @@ s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
 
 	if (c == NULL)
 		return GH_ERR_DB;
-	if ((r = exec_stmt(c, A_BEGIN)) != GH_OK)
+	if ((r = gh_sqlite_tx_begin(c)) != GH_OK)
 		return r;
 	if ((r = user_is_active_admin(c, id, &was_admin)) != GH_OK)
 		goto out_rollback;
@@ -223,11 +203,11 @@ s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
 	if (was_admin && !(out->role == GH_ROLE_ADMIN && out->is_active) &&
 	    (r = admin_left(c)) != GH_OK)
 		goto out_rollback;
-	if ((r = exec_stmt(c, A_COMMIT)) != GH_OK)
+	if ((r = gh_sqlite_tx_commit(c)) != GH_OK)
 		goto out_rollback;
 	return GH_OK;
 out_rollback:
-	exec_stmt(c, A_ROLLBACK);
+	gh_sqlite_tx_rollback(c);
 	return r;
 }
 
@@ -242,7 +222,7 @@ s_user_delete(struct gh_store *gs, gh_id id)
 
 	if (c == NULL)
 		return GH_ERR_DB;
-	if ((r = exec_stmt(c, A_BEGIN)) != GH_OK)
+	if ((r = gh_sqlite_tx_begin(c)) != GH_OK)
 		return r;
 	if ((r = user_is_active_admin(c, id, &was_admin)) != GH_OK)
 		goto out_rollback;
@@ -261,11 +241,11 @@ s_user_delete(struct gh_store *gs, gh_id id)
 	}
 	if (was_admin && (r = admin_left(c)) != GH_OK)
 		goto out_rollback;
-	if ((r = exec_stmt(c, A_COMMIT)) != GH_OK)
+	if ((r = gh_sqlite_tx_commit(c)) != GH_OK)
 		goto out_rollback;
 	return GH_OK;
 out_rollback:
-	exec_stmt(c, A_ROLLBACK);
+	gh_sqlite_tx_rollback(c);
 	return r;
 }
 
@@ -470,13 +450,13 @@ s_audit_flush(struct gh_store *gs)
 		return GH_OK;
 	if (c == NULL)
 		r = GH_ERR_DB;
-	else if ((r = exec_stmt(c, A_BEGIN)) == GH_OK) {
+	else if ((r = gh_sqlite_tx_begin(c)) == GH_OK) {
 		for (row = head; row != NULL && r == GH_OK; row = row->next)
 			r = s_audit_add(gs, &row->e);
 		if (r == GH_OK)
-			r = exec_stmt(c, A_COMMIT);
+			r = gh_sqlite_tx_commit(c);
 		if (r != GH_OK)
-			exec_stmt(c, A_ROLLBACK);
+			gh_sqlite_tx_rollback(c);
 	}
 	if (r != GH_OK)
 		gh_log_error_f("%zu audit rows could not be written", n);

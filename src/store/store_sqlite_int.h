@@ -29,6 +29,7 @@ struct sqlite_store;
 /* One thread's connection. */
 struct gh_sqlite_conn {
 	sqlite3 *db;
+	int tx_depth; /* open gh_sqlite_tx_begin()s */
 	sqlite3_stmt *st[GH_SQLITE_MAX_STMTS];
 	struct sqlite_store *owner;
 	struct gh_sqlite_conn *prev, *next;
@@ -79,6 +80,17 @@ struct gh_sqlite_conn *gh_sqlite_conn(struct gh_store *gs);
 sqlite3_stmt *gh_sqlite_stmt(
     struct gh_sqlite_conn *c, int slot, const char *sql);
 
+/*
+ * Transactions that nest.  The outermost is BEGIN IMMEDIATE .. COMMIT;
+ * one begun inside another (an operation run inside a batch, see
+ * gh_store_batch_submit) is a savepoint, released on commit and rolled
+ * back alone on rollback.  Every begin is ended by exactly one commit
+ * or rollback; a failed commit is followed by a rollback.
+ */
+enum gh_err gh_sqlite_tx_begin(struct gh_sqlite_conn *c);
+enum gh_err gh_sqlite_tx_commit(struct gh_sqlite_conn *c);
+void gh_sqlite_tx_rollback(struct gh_sqlite_conn *c);
+
 /* Map a SQLite result code: CONSTRAINT -> GH_ERR_CONFLICT, else log and
  * GH_ERR_DB. */
 enum gh_err gh_sqlite_err(struct gh_sqlite_conn *c, int rc, const char *what);
@@ -106,7 +118,9 @@ int64_t gh_sqlite_col_time(sqlite3_stmt *st, int i);
 void gh_sqlite_row_user(
     sqlite3_stmt *st, struct gh_arena *a, struct gh_user *u);
 
-/* The process-wide writer lock (see write_mu). */
+/* The process-wide writer lock (see write_mu).  A thread that holds it
+ * may take it again (a write run inside a batch): only the outermost
+ * unlock releases it. */
 void gh_sqlite_write_lock(struct gh_store *gs);
 void gh_sqlite_write_unlock(struct gh_store *gs);
 

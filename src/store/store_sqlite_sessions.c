@@ -15,10 +15,7 @@
 #include "util/banned.h"
 
 enum {
-	Q_BEGIN = GH_SQLITE_SLOT_SESSIONS,
-	Q_COMMIT,
-	Q_ROLLBACK,
-	Q_AUTH_LOAD,
+	Q_AUTH_LOAD = GH_SQLITE_SLOT_SESSIONS,
 	Q_SESSION_INSERT,
 	Q_REFRESH_INSERT,
 	Q_REFRESH_FIND,
@@ -50,9 +47,6 @@ enum {
 
 static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
 #define Q(id) [(id)-GH_SQLITE_SLOT_SESSIONS]
-    Q(Q_BEGIN) = "BEGIN IMMEDIATE",
-    Q(Q_COMMIT) = "COMMIT",
-    Q(Q_ROLLBACK) = "ROLLBACK",
     Q(Q_AUTH_LOAD) = "SELECT " GH_SQLITE_USER_COLS ", "
                      "(SELECT revoked_at IS NULL FROM sessions "
                      "WHERE id = ?2 AND user_id = users.id) "
@@ -136,26 +130,19 @@ run(struct gh_sqlite_conn *c, sqlite3_stmt *st, const char *what)
 static enum gh_err
 begin(struct gh_sqlite_conn *c)
 {
-	sqlite3_stmt *st = q(c, Q_BEGIN);
-
-	return st ? run(c, st, "begin") : GH_ERR_DB;
+	return gh_sqlite_tx_begin(c);
 }
 
 static enum gh_err
 commit(struct gh_sqlite_conn *c)
 {
-	sqlite3_stmt *st = q(c, Q_COMMIT);
-
-	return st ? run(c, st, "commit") : GH_ERR_DB;
+	return gh_sqlite_tx_commit(c);
 }
 
 static void
 rollback(struct gh_sqlite_conn *c)
 {
-	sqlite3_stmt *st = q(c, Q_ROLLBACK);
-
-	if (st != NULL)
-		run(c, st, "rollback");
+	gh_sqlite_tx_rollback(c);
 }
 
 static void

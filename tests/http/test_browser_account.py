@@ -118,7 +118,8 @@ def test_account_user_flow(account, page, client):
     assert not page.driver.find_element(By.ID, "new-key").is_displayed()
     assert page.driver.find_element(By.ID, "new-key-value").text == ""
     assert key not in page.driver.page_source
-    secret = key.rsplit("_", 1)[-1]
+    # gh_<hex prefix>_<secret>: the secret is base64url, "_" included
+    secret = key.split("_", 2)[2]
     assert secret not in page.driver.page_source
 
     # end the other session: its tokens die, this one lives on
