@@ -9,9 +9,9 @@
  * Where SCHED_IDLE is refused they fall back to nice +10 (Linux applies
  * both per thread).  Under a load of normal work that takes every core,
  * hashing jobs wait, the queue fills and logins get 503 + Retry-After:
- * the server sheds password hashing before it slows everything else.  gh_workq_free() lets the workers
- * drain the queue before joining them, so no suspended request is left
- * waiting forever at shutdown.
+ * the server sheds password hashing before it slows everything else.
+ * gh_workq_free() lets the workers drain the queue before joining them,
+ * so no suspended request is left waiting forever at shutdown.
  */
 #include <pthread.h>
 #include <sched.h>
