@@ -494,7 +494,7 @@ class Report:
                              fmt_us(c.cpu), fmt_mb(c.rss), c.errors(),
                              fmt_x(ratio(c, self.cell(scen, "nginx"))),
                              fmt_x(ratio(c, self.cell(scen, "fastapi")))])
-                key = "main.%s.%s@%s" % (srv, scen, c.conns)
+                key = "main.%s.%s@%s" % (srv, scen, self.conn_key(scen, c))
                 self.record(key, "req/s", c.rps, "higher")
                 self.record(key, "p99 ms", c.p99, "lower")
                 self.record(key, "CPU us/req", c.cpu, "lower")
@@ -712,6 +712,13 @@ class Report:
                   "RSS at ready MB", "idle RSS MB", "peak RSS MB"], rows,
               ["---"] + ["---:"] * 6)
 
+    def conn_key(self, scen, c):
+        """The connections of a figure's key: both sides for "mixed"."""
+        if scen.startswith("mixed"):
+            return "%s+%s" % (self.meta.get("mixed_get_connections"),
+                              self.meta.get("mixed_login_connections"))
+        return c.conns
+
     def scale_key(self, ps):
         return "%s-%s" % (self.meta.get("scale_%s_users" % ps, "?"),
                           self.meta.get("scale_%s_posts" % ps, "?"))
@@ -758,8 +765,8 @@ class Report:
             for ps, c in (("small", cs_), ("big", cb)):
                 if c is None:
                     continue
-                key = "scale.%s.gatehouse.%s@%s" % (self.scale_key(ps),
-                                                    scen, c.conns)
+                key = "scale.%s.gatehouse.%s@%s" % (
+                    self.scale_key(ps), scen, self.conn_key(scen, c))
                 self.record(key, "req/s", c.rps, "higher")
                 self.record(key, "p99 ms", c.p99, "lower")
                 self.record(key, "CPU us/req", c.cpu, "lower")
