@@ -2,19 +2,18 @@
  * workq.c - bounded job queue served by a fixed set of threads.
  *
  * A ring buffer of jobs under one mutex and two condition variables.
- * Workers put themselves in the SCHED_IDLE class: the kernel runs them
- * only on CPU time no normal thread wants, and a waking HTTP thread
- * preempts them at once (with nice +10 alone, a GET arriving while every
- * core hashes waited for the scheduler's wakeup granularity, ~1-4 ms).
- * Where SCHED_IDLE is refused they fall back to nice +10 (Linux applies
- * both per thread).  Under a load of normal work that takes every core,
- * hashing jobs wait, the queue fills and logins get 503 + Retry-After:
- * the server sheds password hashing before it slows everything else.
- * gh_workq_free() lets the workers drain the queue before joining them,
- * so no suspended request is left waiting forever at shutdown.
+ * Workers lower their own priority to nice +19 with setpriority() on
+ * their thread id (Linux applies nice per thread): a waking HTTP thread
+ * then preempts a hashing one almost at once (at +10, GET p99 under a
+ * login flood was twice as high), while hashing still gets a share of a
+ * busy machine.  SCHED_IDLE was tried and dropped: a worker preempted
+ * while holding a lock an HTTP thread needs (the queue's, malloc's,
+ * libmicrohttpd's resume mutex) could stall that thread for as long as
+ * the machine stayed busy (GET p99 of 200 ms).  gh_workq_free() lets the
+ * workers drain the queue before joining them, so no suspended request is left
+ * waiting forever at shutdown.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -23,7 +22,7 @@
 #include "util/workq.h"
 #include "util/banned.h"
 
-#define WORKER_NICE 10
+#define WORKER_NICE 19
 
 struct job {
 	void (*run)(void *);
@@ -45,11 +44,9 @@ static void *
 worker_main(void *p)
 {
 	struct gh_workq *q = p;
-	struct sched_param sp = {.sched_priority = 0};
 	struct job j;
 
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
-	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (q->len == 0 && !q->stopping)
