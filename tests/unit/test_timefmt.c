@@ -176,6 +176,58 @@ test_round_trip(void **state)
 	}
 }
 
+/* glibc's spelling of t (seconds) and frac, the reference. */
+static void
+glibc_rfc3339(time_t t, long frac, char out[64])
+{
+	struct tm tm;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, frac);
+}
+
+/* The calendar arithmetic agrees with glibc's gmtime_r and timegm over
+ * the whole range: every day boundary of years 1..9999 near the ends and
+ * around the epoch, plus a million pseudo-random instants. */
+static void
+test_calendar_matches_glibc(void **state)
+{
+	const int64_t lo = -62135596800LL, hi = 253402300799LL; /* seconds */
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char mine[GH_TIME_BUFSZ], ref[64];
+	int64_t t, back;
+	long frac;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000000 + 3 * 4000; i++) {
+		if (i < 4000)
+			t = lo + (int64_t)i * 86399; /* the first years */
+		else if (i < 8000)
+			t = hi - (int64_t)(i - 4000) * 86399; /* the last */
+		else if (i < 12000)
+			t = (int64_t)(i - 10000) * 86401; /* around 1970 */
+		else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			t = lo + (int64_t)(x % (uint64_t)(hi - lo + 1));
+		}
+		frac = (long)(x % 1000000);
+		gh_time_rfc3339(t * 1000000 + frac, mine);
+		glibc_rfc3339((time_t)t, frac, ref);
+		if (strcmp(mine, ref) != 0)
+			fail_msg("%lld: %s, glibc %s", (long long)t, mine, ref);
+		ref[10] = ' '; /* the database spelling parses back */
+		ref[26] = '\0';
+		assert_int_equal(gh_time_parse_db(ref, &back), GH_OK);
+		if (back != t * 1000000 + frac)
+			fail_msg("%s parsed as %lld", ref, (long long)back);
+	}
+}
+
 static void
 test_now(void **state)
 {
@@ -199,6 +251,7 @@ main(void)
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_calendar_matches_glibc),
 	    cmocka_unit_test(test_now),
 	};
 
