@@ -9,7 +9,7 @@ PKGS=(
 	libsqlite3-dev sqlite3 libpq-dev libcmocka-dev
 	python3 python3-pytest python3-requests python3-jwt
 	python3-selenium chromium-driver
-	wrk nginx-light nodejs python3-requests-oauthlib
+	wrk nginx-light curl nodejs python3-requests-oauthlib
 	python3-fastapi python3-uvicorn python3-sqlalchemy python3-jose
 	python3-passlib python3-bcrypt python3-email-validator
 	python3-multipart python3-pydantic
