@@ -58,7 +58,7 @@ field() { printf '%s\n' "$2" | tr '\t' '\n' | sed -n "s/^$1=//p"; }
 
 # run BINARY SCENARIO: one measurement, prints "rps p99 cpu_us"
 run() {
-	local bin=$1 mode=$2 port data t0 t1 out req rfile="" per=0 i
+	local bin=$1 mode=$2 port data t0 t1 out req rfile="" per=0
 	port=$(free_port)
 	data=$TMP/data
 	rm -rf "$data"
@@ -67,7 +67,7 @@ run() {
 	    SECRET_KEY=$SECRET "$bin" --host 127.0.0.1 --port "$port" \
 	    --data-dir "$data" >"$TMP/server.log" 2>&1 &
 	PID=$!
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null &&
 		    break
 		kill -0 "$PID" 2>/dev/null || {
