@@ -1,7 +1,8 @@
 /*
- * store_fixture.h - helpers the store unit tests share: removing a
- * database file with its WAL companions, and running SQL on the file
- * directly (to set up or inspect what the interface does not expose).
+ * store_fixture.h - helpers the store unit tests share: a temporary
+ * folder for the group's databases (STORE_TEST_DIR), removing a database
+ * file with its WAL companions, and running SQL on the file directly (to
+ * set up or inspect what the interface does not expose).
  * Header-only: each test binary includes it once.
  */
 #ifndef GH_STORE_FIXTURE_H
@@ -9,11 +10,36 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "gh.h"
+#include "log.h"
+
+/*
+ * STORE_TEST_DIR("/tmp/gh-test-NAME") defines tmp_dir (made by
+ * group_setup, removed empty by group_teardown: each test removes its
+ * own database) and db_seq, the counter tests use to name databases.
+ */
+#define STORE_TEST_DIR(prefix)                                                 \
+	static char tmp_dir[] = prefix "-XXXXXX";                              \
+	static int db_seq;                                                     \
+                                                                               \
+	static int group_setup(void **state)                                   \
+	{                                                                      \
+		(void)state;                                                   \
+		gh_log_set_level(GH_LOG_ERROR); /* no migration lines */       \
+		return mkdtemp(tmp_dir) != NULL ? 0 : -1;                      \
+	}                                                                      \
+                                                                               \
+	static int group_teardown(void **state)                                \
+	{                                                                      \
+		(void)state;                                                   \
+		return rmdir(tmp_dir);                                         \
+	}                                                                      \
+	struct store_test_dir_semicolon
 
 static void __attribute__((unused)) remove_db(const char *path)
 {

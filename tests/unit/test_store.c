@@ -41,8 +41,7 @@
 /* 2026-11-23 15:04:42.298731 UTC */
 #define T0 INT64_C(1795446282298731)
 
-static char tmp_dir[] = "/tmp/gh-test-store-XXXXXX";
-static int db_seq;
+STORE_TEST_DIR("/tmp/gh-test-store");
 
 struct fixture {
 	char path[256];
@@ -52,21 +51,6 @@ struct fixture {
 
 /* ---- helpers --------------------------------------------------------------
  */
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	gh_log_set_level(GH_LOG_ERROR); /* no "applied migration" lines */
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmp_dir);
-}
 
 static void
 new_path(char *path, size_t sz)

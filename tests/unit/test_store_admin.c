@@ -35,8 +35,7 @@
 /* 2026-11-23 15:04:42.298731 UTC */
 #define T0 INT64_C(1795446282298731)
 
-static char tmp_dir[] = "/tmp/gh-test-store-admin-XXXXXX";
-static int db_seq;
+STORE_TEST_DIR("/tmp/gh-test-store-admin");
 
 struct fixture {
 	char path[256];
@@ -61,21 +60,6 @@ flush_audit(struct fixture *f)
 	assert_int_equal(
 	    gh_store_audit_list(f->s, 0, 1, 0, NULL, ignore_audit, NULL),
 	    GH_OK);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	gh_log_set_level(GH_LOG_ERROR);
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmp_dir);
 }
 
 static int

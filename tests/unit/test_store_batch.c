@@ -30,8 +30,7 @@
 #define DAY (INT64_C(86400) * 1000000)
 #define NOPS 40
 
-static char tmp_dir[] = "/tmp/gh-test-store-batch-XXXXXX";
-static int db_seq;
+STORE_TEST_DIR("/tmp/gh-test-store-batch");
 
 struct fixture {
 	char path[256];
@@ -56,21 +55,6 @@ struct op {
 	bool called;
 	int64_t posts_seen_at_done; /* committed posts when done ran */
 };
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	gh_log_set_level(GH_LOG_ERROR);
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmp_dir);
-}
 
 static int
 setup(void **state)

@@ -32,8 +32,7 @@
 #define T0 INT64_C(1795446282298731)
 #define DEADLINE_MS 10000
 
-static char tmp_dir[] = "/tmp/gh-test-store-bg-XXXXXX";
-static int db_seq;
+STORE_TEST_DIR("/tmp/gh-test-store-bg");
 
 struct fixture {
 	char path[256];
@@ -41,21 +40,6 @@ struct fixture {
 	struct gh_arena *a;
 	struct gh_user u;
 };
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	gh_log_set_level(GH_LOG_ERROR);
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmp_dir);
-}
 
 static int
 setup(void **state)

@@ -36,8 +36,7 @@
 #define DAY (INT64_C(86400) * 1000000)
 #define TTL_LONG (INT64_C(3600) * 1000000)
 
-static char tmp_dir[] = "/tmp/gh-test-store-cache-XXXXXX";
-static int db_seq;
+STORE_TEST_DIR("/tmp/gh-test-store-cache");
 
 struct fixture {
 	char path[256];
@@ -46,21 +45,6 @@ struct fixture {
 	struct gh_user u, admin;
 	gh_id sid;
 };
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	gh_log_set_level(GH_LOG_ERROR);
-	return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmp_dir);
-}
 
 static int
 open_with_ttl(void **state, int64_t ttl)
