@@ -5,6 +5,8 @@
  * path and body errors are collected into one 422; only then is the post
  * loaded (404) and the policy asked (403).
  */
+#include <string.h>
+
 #include "handlers/app.h"
 #include "http/resp.h"
 #include "util/timefmt.h"
@@ -14,15 +16,117 @@
 #define TITLE_MAX 100
 #define LIST_LIMIT_MAX 1000
 
+/*
+ * Writes (create, update, delete) go to the store's writer thread
+ * (gh_store_batch_submit), which commits each with the other writes
+ * queued meanwhile; the request is suspended until that commit and
+ * answered when resumed.  The job lives in the request arena, with
+ * copies of the strings it writes (the JSON body is freed before).
+ */
+enum post_op { POST_CREATE, POST_UPDATE, POST_DELETE };
+
+struct post_job {
+	struct gh_req *req;
+	enum post_op op;
+	gh_id id, owner;
+	const char *title, *content; /* NULL: unchanged (update) */
+	int64_t now;
+	struct gh_post post;
+	enum gh_err result;
+};
+
+static enum gh_err
+post_job_run(struct gh_store *s, void *arg)
+{
+	struct post_job *j = arg;
+
+	switch (j->op) {
+	case POST_CREATE:
+		return gh_store_post_create(s, j->owner, j->title, j->content,
+		    j->now, j->req->arena, &j->post);
+	case POST_UPDATE:
+		return gh_store_post_update(
+		    s, j->id, j->title, j->content, j->req->arena, &j->post);
+	case POST_DELETE:
+		return gh_store_post_delete(s, j->id);
+	}
+	return GH_ERR_INTERNAL;
+}
+
+static void
+post_job_done(void *arg, enum gh_err r)
+{
+	struct post_job *j = arg;
+
+	j->result = r;
+	gh_req_resume(j->req);
+}
+
+/* A job for op in the arena, with copies of title and content. */
+static struct post_job *
+post_job_new(
+    struct gh_req *req, enum post_op op, const char *title, const char *content)
+{
+	struct post_job *j = gh_arena_alloc(req->arena, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	memset(j, 0, sizeof(*j));
+	j->req = req;
+	j->op = op;
+	if ((title != NULL && (j->title = gh_arena_strndup(req->arena, title,
+	                           strlen(title))) == NULL) ||
+	    (content != NULL && (j->content = gh_arena_strndup(req->arena,
+	                             content, strlen(content))) == NULL))
+		return NULL;
+	return j;
+}
+
+static void
+post_job_submit(struct gh_req *req, struct post_job *j)
+{
+	struct gh_app *app = req->app;
+
+	req->hstate = j;
+	gh_req_suspend(req);
+	if (gh_store_batch_submit(app->store, post_job_run, post_job_done, j) !=
+	    GH_OK) {
+		j->result = GH_ERR_BUSY;
+		gh_req_resume(req);
+	}
+}
+
+/* The second call of a post write: its commit is done. */
+static enum gh_err
+post_job_finish(struct gh_req *req, struct post_job *j)
+{
+	enum gh_err r = j->result;
+
+	if (r == GH_ERR_BUSY)
+		return gh_resp_status(
+		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+	if (r == GH_OK)
+		return j->op == POST_CREATE ? gh_h_send_post(req, 201, &j->post)
+		       : j->op == POST_UPDATE
+		           ? gh_h_send_post(req, 200, &j->post)
+		           : gh_resp_empty(req, 204);
+	if (j->op == POST_CREATE)
+		return gh_resp_err(
+		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	return gh_resp_err(
+	    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+}
+
 enum gh_err
 h_posts_create(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
+	struct post_job *j;
 	const char *title, *content;
-	struct gh_post p;
 	json_t *body, *errs;
 	enum gh_err r;
 
+	if (req->resumed)
+		return post_job_finish(req, req->hstate);
 	if ((r = gh_h_json_body(req, &body)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
@@ -33,14 +137,14 @@ h_posts_create(struct gh_req *req)
 		goto out;
 	}
 	json_decref(errs);
-	/* the owner is the caller, whatever the body says */
-	r = gh_store_post_create(app->store, req->actor.uid, title, content,
-	    gh_time_now_usec(), req->arena, &p);
-	if (r == GH_OK)
-		r = gh_h_send_post(req, 201, &p);
-	else
-		r = gh_resp_err(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	if ((j = post_job_new(req, POST_CREATE, title, content)) == NULL) {
+		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		goto out;
+	}
+	j->owner = req->actor.uid; /* the caller, whatever the body says */
+	j->now = gh_time_now_usec();
+	post_job_submit(req, j);
+	r = GH_OK;
 out:
 	json_decref(body);
 	return r;
@@ -89,12 +193,16 @@ load_for(struct gh_req *req, gh_id id, struct gh_post *p)
 enum gh_err
 h_posts_update(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
 	const char *title = NULL, *content = NULL;
+	struct post_job *j;
 	struct gh_post p;
-	json_t *body = NULL, *errs = gh_verr_new();
+	json_t *body = NULL, *errs;
 	enum gh_err idr, r;
 	gh_id id = 0;
+
+	if (req->resumed)
+		return post_job_finish(req, req->hstate);
+	errs = gh_verr_new();
 
 	idr = gh_h_path_id(req, 0, "post_id", errs, &id);
 	if (gh_h_json_body(req, &body) == GH_OK) {
@@ -116,13 +224,13 @@ h_posts_update(struct gh_req *req)
 	}
 	if ((r = load_for(req, id, &p)) != GH_OK || req->responded)
 		goto out;
-	r = gh_store_post_update(
-	    app->store, id, title, content, req->arena, &p);
-	if (r == GH_OK)
-		r = gh_h_send_post(req, 200, &p);
-	else
-		r = gh_resp_err(
-		    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+	if ((j = post_job_new(req, POST_UPDATE, title, content)) == NULL) {
+		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		goto out;
+	}
+	j->id = id;
+	post_job_submit(req, j);
+	r = GH_OK;
 out:
 	json_decref(body);
 	return r;
@@ -131,12 +239,15 @@ out:
 enum gh_err
 h_posts_delete(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
+	struct post_job *j;
 	struct gh_post p;
+	json_t *errs;
 	enum gh_err r;
 	gh_id id = 0;
 
+	if (req->resumed)
+		return post_job_finish(req, req->hstate);
+	errs = gh_verr_new();
 	r = gh_h_path_id(req, 0, "post_id", errs, &id);
 	if (r == GH_ERR_INVALID)
 		return gh_resp_422(req, errs);
@@ -145,9 +256,9 @@ h_posts_delete(struct gh_req *req)
 		return gh_resp_err(req, GH_ERR_NOTFOUND, "Post not found");
 	if ((r = load_for(req, id, &p)) != GH_OK || req->responded)
 		return r;
-	r = gh_store_post_delete(app->store, id);
-	if (r == GH_OK)
-		return gh_resp_empty(req, 204);
-	return gh_resp_err(
-	    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+	if ((j = post_job_new(req, POST_DELETE, NULL, NULL)) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	j->id = id;
+	post_job_submit(req, j);
+	return GH_OK;
 }

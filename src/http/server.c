@@ -43,7 +43,10 @@
 #include "util/timefmt.h"
 #include "util/banned.h"
 
-#define REQ_ARENA_MAX (1024 * 1024)
+/* A request's arena may hold what its handler keeps of the body across a
+ * suspension plus the row a store call copies back (a post's content
+ * twice), and 1 MiB for everything else; it grows only as used. */
+#define REQ_ARENA_BASE (1024 * 1024)
 
 enum track_state {
 	T_NEW,       /* connected, no request yet */
@@ -180,7 +183,7 @@ static void *
 uri_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct gh_server *s = cls;
-	struct gh_arena *a = gh_arena_new(REQ_ARENA_MAX);
+	struct gh_arena *a = gh_arena_new(2 * s->o.max_body + REQ_ARENA_BASE);
 	struct gh_req *req = gh_arena_alloc(a, sizeof(*req));
 	const union MHD_ConnectionInfo *ci;
 
