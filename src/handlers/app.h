@@ -90,6 +90,26 @@ enum gh_err gh_h_send_post(
     struct gh_req *req, unsigned status, const struct gh_post *p);
 
 /*
+ * A write handed to the store's writer thread (gh_store_batch_submit):
+ * it is committed together with the other writes queued meanwhile.
+ * Embed this in the handler's job (in the request arena, pointed to by
+ * req->hstate), set run, and call gh_h_write_submit(): the request is
+ * suspended, run(s, w) executes inside the batch, and once the batch has
+ * committed result is set and the request resumed, so the handler is
+ * called again with req->resumed to answer.  A full queue (or shutdown)
+ * resumes at once with result GH_ERR_BUSY: answer gh_h_busy().
+ */
+struct gh_h_write {
+	enum gh_err (*run)(struct gh_store *s, struct gh_h_write *w);
+	struct gh_req *req;
+	enum gh_err result;
+};
+void gh_h_write_submit(struct gh_req *req, struct gh_h_write *w);
+
+/* 503 with Retry-After: a queue (hashing, writes) is full. */
+enum gh_err gh_h_busy(struct gh_req *req);
+
+/*
  * Stream a JSON array of rows fetched page by page (keyset pagination
  * on id), so memory stays flat for any table size.  page() fetches up
  * to n rows after after_id; for each row its callback calls

@@ -182,7 +182,9 @@ authn_key(struct gh_req *req, const char *key)
 	if (r == GH_ERR_DB)
 		return gh_resp_err(req, r, NULL);
 	crypto_hash_sha256(h, (const unsigned char *)secret, strlen(secret));
-	/* compare even for an unknown prefix, so both cost the same */
+	/* compare even for an unknown prefix, so the check itself costs the
+	 * same; the lookup does not: a prefix used recently on this thread
+	 * is a cache hit, an unknown one a query (prefixes are not secret) */
 	if (sodium_memcmp(h, k.secret_hash, sizeof(h)) != 0 || r != GH_OK ||
 	    (k.expires_at != 0 && k.expires_at <= now))
 		return reject(req);

@@ -405,3 +405,43 @@ gh_h_owner_check(struct gh_req *req, gh_id owner_id)
 		return GH_OK;
 	return gh_resp_err(req, GH_ERR_DENIED, rt->deny_detail);
 }
+
+static enum gh_err
+write_run(struct gh_store *s, void *arg)
+{
+	struct gh_h_write *w = arg;
+
+	return w->run(s, w);
+}
+
+static void
+write_done(void *arg, enum gh_err r)
+{
+	struct gh_h_write *w = arg;
+
+	w->result = r;
+	gh_req_resume(w->req);
+}
+
+void
+gh_h_write_submit(struct gh_req *req, struct gh_h_write *w)
+{
+	struct gh_app *app = req->app;
+
+	w->req = req;
+	w->result = GH_OK;
+	gh_req_suspend(req);
+	if (gh_store_batch_submit(app->store, write_run, write_done, w) !=
+	    GH_OK) {
+		w->result = GH_ERR_BUSY;
+		gh_req_resume(req);
+	}
+}
+
+enum gh_err
+gh_h_busy(struct gh_req *req)
+{
+	gh_log_warn_f("work queue full: 503");
+	return gh_resp_status(
+	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+}

@@ -12,6 +12,7 @@
  * password costs; deactivated users are verified too before the same
  * 401.  Password copies live in the request arena, wiped at its end.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -395,33 +396,25 @@ uncount_attempt(struct gh_req *req, const char *username, bool user)
  */
 struct refresh_job {
 	enum job_kind kind; /* JOB_REFRESH */
-	struct gh_req *req;
+	struct gh_h_write w;
 	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
 	char refresh[GH_REFRESH_BUFSZ]; /* the new token, wiped after use */
 	int64_t now, expires_at, grace_usec;
 	struct gh_user u;
 	gh_id sid;
 	enum gh_refresh_result res;
-	enum gh_err result;
 };
 
 static enum gh_err
-refresh_run(struct gh_store *s, void *arg)
+refresh_run(struct gh_store *s, struct gh_h_write *w)
 {
-	struct refresh_job *j = arg;
+	/* w is the job's member, after its kind */
+	char *base = (char *)w - offsetof(struct refresh_job, w);
+	struct refresh_job *j = (struct refresh_job *)(void *)base;
 
 	return gh_store_refresh_rotate(s, j->old_hash, j->new_hash, j->now,
-	    j->expires_at, j->grace_usec, j->req->arena, &j->u, &j->sid,
+	    j->expires_at, j->grace_usec, w->req->arena, &j->u, &j->sid,
 	    &j->res);
-}
-
-static void
-refresh_done(void *arg, enum gh_err r)
-{
-	struct refresh_job *j = arg;
-
-	j->result = r;
-	gh_req_resume(j->req);
 }
 
 static enum gh_err
@@ -434,7 +427,7 @@ do_refresh(struct gh_req *req, const char *presented)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->kind = JOB_REFRESH;
-	j->req = req;
+	j->w.run = refresh_run;
 	j->now = gh_time_now_usec();
 	j->expires_at = refresh_expiry(app, j->now);
 	j->grace_usec = app->cfg->refresh_reuse_grace_seconds * 1000000;
@@ -442,12 +435,7 @@ do_refresh(struct gh_req *req, const char *presented)
 	    j->old_hash, (const unsigned char *)presented, strlen(presented));
 	refresh_new(j->refresh, j->new_hash);
 	req->hstate = j;
-	gh_req_suspend(req);
-	if (gh_store_batch_submit(app->store, refresh_run, refresh_done, j) !=
-	    GH_OK) {
-		j->result = GH_ERR_BUSY;
-		gh_req_resume(req);
-	}
+	gh_h_write_submit(req, &j->w);
 	return GH_OK;
 }
 
@@ -458,15 +446,11 @@ refresh_resume(struct gh_req *req)
 	struct refresh_job *j = req->hstate;
 	enum gh_err r;
 
-	if (j->result == GH_ERR_BUSY) {
+	if (j->w.result != GH_OK) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
-		gh_log_warn_f("write queue full: 503");
-		return gh_resp_status(
-		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
-	}
-	if (j->result != GH_OK) {
-		sodium_memzero(j->refresh, sizeof(j->refresh));
-		return gh_resp_err(req, j->result, NULL);
+		return j->w.result == GH_ERR_BUSY
+		           ? gh_h_busy(req)
+		           : gh_resp_err(req, j->w.result, NULL);
 	}
 	if (j->res == GH_REFRESH_REUSED)
 		gh_audit(req, "token.reuse_detected", false, j->u.id,

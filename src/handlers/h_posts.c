@@ -17,49 +17,39 @@
 #define LIST_LIMIT_MAX 1000
 
 /*
- * Writes (create, update, delete) go to the store's writer thread
- * (gh_store_batch_submit), which commits each with the other writes
- * queued meanwhile; the request is suspended until that commit and
- * answered when resumed.  The job lives in the request arena, with
- * copies of the strings it writes (the JSON body is freed before).
+ * Writes (create, update, delete) are committed by the store's writer
+ * thread with the other writes queued meanwhile (gh_h_write_submit); the
+ * job lives in the request arena, with copies of the strings it writes
+ * (the JSON body is freed before the request resumes).
  */
 enum post_op { POST_CREATE, POST_UPDATE, POST_DELETE };
 
 struct post_job {
-	struct gh_req *req;
+	struct gh_h_write w; /* first: run() gets it back */
 	enum post_op op;
 	gh_id id, owner;
 	const char *title, *content; /* NULL: unchanged (update) */
 	int64_t now;
 	struct gh_post post;
-	enum gh_err result;
 };
 
 static enum gh_err
-post_job_run(struct gh_store *s, void *arg)
+post_job_run(struct gh_store *s, struct gh_h_write *w)
 {
-	struct post_job *j = arg;
+	struct post_job *j = (struct post_job *)(void *)w;
+	struct gh_arena *a = w->req->arena;
 
 	switch (j->op) {
 	case POST_CREATE:
-		return gh_store_post_create(s, j->owner, j->title, j->content,
-		    j->now, j->req->arena, &j->post);
+		return gh_store_post_create(
+		    s, j->owner, j->title, j->content, j->now, a, &j->post);
 	case POST_UPDATE:
 		return gh_store_post_update(
-		    s, j->id, j->title, j->content, j->req->arena, &j->post);
+		    s, j->id, j->title, j->content, a, &j->post);
 	case POST_DELETE:
 		return gh_store_post_delete(s, j->id);
 	}
 	return GH_ERR_INTERNAL;
-}
-
-static void
-post_job_done(void *arg, enum gh_err r)
-{
-	struct post_job *j = arg;
-
-	j->result = r;
-	gh_req_resume(j->req);
 }
 
 /* A job for op in the arena, with copies of title and content. */
@@ -72,7 +62,7 @@ post_job_new(
 	if (j == NULL)
 		return NULL;
 	memset(j, 0, sizeof(*j));
-	j->req = req;
+	j->w.run = post_job_run;
 	j->op = op;
 	if ((title != NULL && (j->title = gh_arena_strndup(req->arena, title,
 	                           strlen(title))) == NULL) ||
@@ -85,26 +75,18 @@ post_job_new(
 static void
 post_job_submit(struct gh_req *req, struct post_job *j)
 {
-	struct gh_app *app = req->app;
-
 	req->hstate = j;
-	gh_req_suspend(req);
-	if (gh_store_batch_submit(app->store, post_job_run, post_job_done, j) !=
-	    GH_OK) {
-		j->result = GH_ERR_BUSY;
-		gh_req_resume(req);
-	}
+	gh_h_write_submit(req, &j->w);
 }
 
 /* The second call of a post write: its commit is done. */
 static enum gh_err
 post_job_finish(struct gh_req *req, struct post_job *j)
 {
-	enum gh_err r = j->result;
+	enum gh_err r = j->w.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_resp_status(
-		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+		return gh_h_busy(req);
 	if (r == GH_OK)
 		return j->op == POST_CREATE ? gh_h_send_post(req, 201, &j->post)
 		       : j->op == POST_UPDATE

@@ -13,6 +13,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "handlers/app.h"
 #include "http/resp.h"
@@ -92,16 +93,103 @@ send_result(
 	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
 }
 
+/*
+ * Writes (create, update, delete) are committed by the store's writer
+ * thread with the other writes queued meanwhile (gh_h_write_submit); the
+ * job lives in the request arena with a copy of the title (the JSON body
+ * is freed before the request resumes).  Each store call stays scoped to
+ * the caller.
+ */
+enum todo_op { TODO_CREATE, TODO_UPDATE, TODO_DELETE };
+
+struct todo_job {
+	struct gh_h_write w; /* first: run() gets it back */
+	enum todo_op op;
+	gh_id id, owner;
+	const char *title; /* NULL: unchanged (update) */
+	int completed;     /* -1: unchanged (update) */
+	int64_t now;
+	struct gh_todo todo;
+};
+
+static enum gh_err
+todo_job_run(struct gh_store *s, struct gh_h_write *w)
+{
+	struct todo_job *j = (struct todo_job *)(void *)w;
+	struct gh_arena *a = w->req->arena;
+
+	switch (j->op) {
+	case TODO_CREATE:
+		return gh_store_todo_create(s, j->owner, j->title,
+		    j->completed != 0, j->now, a, &j->todo);
+	case TODO_UPDATE:
+		return gh_store_todo_update(
+		    s, j->id, j->owner, j->title, j->completed, a, &j->todo);
+	case TODO_DELETE:
+		return gh_store_todo_delete(s, j->id, j->owner);
+	}
+	return GH_ERR_INTERNAL;
+}
+
+/* Queue op for the caller's todo (id) with a copy of title; the request
+ * is suspended.  GH_OK, or the error answer already queued. */
+static enum gh_err
+todo_job_submit(struct gh_req *req, enum todo_op op, gh_id id,
+    const char *title, int completed)
+{
+	struct todo_job *j = gh_arena_alloc(req->arena, sizeof(*j));
+
+	if (j == NULL || (title != NULL && (title = gh_arena_strndup(req->arena,
+	                                        title, strlen(title))) == NULL))
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	memset(j, 0, sizeof(*j));
+	j->w.run = todo_job_run;
+	j->op = op;
+	j->id = id;
+	j->owner = req->actor.uid; /* the caller, whatever the body says */
+	j->title = title;
+	j->completed = completed;
+	j->now = gh_time_now_usec();
+	req->hstate = j;
+	gh_h_write_submit(req, &j->w);
+	return GH_OK;
+}
+
+/* The second call of a todo write: its commit is done. */
+static enum gh_err
+todo_job_finish(struct gh_req *req, struct todo_job *j)
+{
+	enum gh_err r = j->w.result;
+
+	if (r == GH_ERR_BUSY)
+		return gh_h_busy(req);
+	switch (j->op) {
+	case TODO_CREATE:
+		if (r == GH_OK)
+			return send_todo(req, 201, &j->todo);
+		/* NOTFOUND: the caller vanished since authentication */
+		return gh_resp_err(
+		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	case TODO_UPDATE:
+		return send_result(req, r, 200, &j->todo);
+	case TODO_DELETE:
+		break;
+	}
+	if (r == GH_OK)
+		return gh_resp_empty(req, 204);
+	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
+}
+
 enum gh_err
 h_todos_create(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
 	const char *title;
 	int completed = 0;
-	struct gh_todo t;
 	json_t *body, *errs;
 	enum gh_err r;
 
+	if (req->resumed)
+		return todo_job_finish(req, req->hstate);
 	if ((r = gh_h_json_body(req, &body)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
@@ -112,14 +200,7 @@ h_todos_create(struct gh_req *req)
 		goto out;
 	}
 	json_decref(errs);
-	/* the owner is the caller, whatever the body says */
-	r = gh_store_todo_create(app->store, req->actor.uid, title,
-	    completed != 0, gh_time_now_usec(), req->arena, &t);
-	if (r == GH_OK)
-		r = send_todo(req, 201, &t);
-	else /* NOTFOUND: the caller vanished since authentication */
-		r = gh_resp_err(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	r = todo_job_submit(req, TODO_CREATE, 0, title, completed);
 out:
 	json_decref(body);
 	return r;
@@ -180,14 +261,15 @@ h_todos_get(struct gh_req *req)
 enum gh_err
 h_todos_update(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
 	const char *title = NULL;
 	int completed = -1;
-	struct gh_todo t;
-	json_t *body = NULL, *errs = gh_verr_new();
+	json_t *body = NULL, *errs;
 	enum gh_err idr, r;
 	gh_id id = 0;
 
+	if (req->resumed)
+		return todo_job_finish(req, req->hstate);
+	errs = gh_verr_new();
 	idr = gh_h_path_id(req, 0, "todo_id", errs, &id);
 	if (gh_h_json_body(req, &body) != GH_OK) {
 		json_decref(errs); /* the body's 422 is already queued */
@@ -206,9 +288,7 @@ h_todos_update(struct gh_req *req)
 	}
 	/* load and change in one statement scoped to the caller: a todo of
 	 * someone else is not found, never changed */
-	r = gh_store_todo_update(
-	    app->store, id, req->actor.uid, title, completed, req->arena, &t);
-	r = send_result(req, r, 200, &t);
+	r = todo_job_submit(req, TODO_UPDATE, id, title, completed);
 out:
 	json_decref(body);
 	return r;
@@ -217,19 +297,18 @@ out:
 enum gh_err
 h_todos_delete(struct gh_req *req)
 {
-	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
+	json_t *errs;
 	enum gh_err r;
 	gh_id id = 0;
 
+	if (req->resumed)
+		return todo_job_finish(req, req->hstate);
+	errs = gh_verr_new();
 	r = gh_h_path_id(req, 0, "todo_id", errs, &id);
 	if (r == GH_ERR_INVALID)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
 	if (r != GH_OK)
 		return gh_resp_err(req, GH_ERR_NOTFOUND, NOT_FOUND);
-	r = gh_store_todo_delete(app->store, id, req->actor.uid);
-	if (r == GH_OK)
-		return gh_resp_empty(req, 204);
-	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
+	return todo_job_submit(req, TODO_DELETE, id, NULL, -1);
 }

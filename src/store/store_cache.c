@@ -189,10 +189,13 @@ gh_store_cache_free(struct gh_store_cache *c)
 	/* after the delete no destructor runs: free every thread's tables,
 	 * including those of threads still alive */
 	pthread_key_delete(c->tls);
+	pthread_mutex_lock(&c->mu);
 	for (t = c->head; t != NULL; t = next) {
 		next = t->next;
 		tcache_release(t);
 	}
+	c->head = NULL;
+	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }

@@ -809,6 +809,12 @@ gh_sqlite_write_lock(struct gh_store *gs)
 	tl_write_depth = 1;
 }
 
+bool
+gh_sqlite_write_held(struct gh_store *gs)
+{
+	return tl_writing == (struct sqlite_store *)gs;
+}
+
 void
 gh_sqlite_write_unlock(struct gh_store *gs)
 {
@@ -858,8 +864,14 @@ s_batch_end(struct gh_store *gs)
 
 	if (s_batch_live(gs))
 		r = gh_sqlite_tx_commit(s->writer);
-	if (r != GH_OK)
+	if (r != GH_OK) {
 		gh_sqlite_tx_rollback(s->writer);
+		/* whatever level an operation left open: end the transaction,
+		 * or the writer would keep SQLite's write lock */
+		if (!sqlite3_get_autocommit(s->writer->db))
+			sqlite3_exec(
+			    s->writer->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	s->writer->tx_depth = 0;
 	gh_sqlite_write_unlock(gs);
 	return r;

@@ -408,7 +408,10 @@ gh_sqlite_audit_add(struct gh_store *gs, const struct gh_audit_entry *e)
 	full = ++s->audit_queued > AUDIT_QUEUE_MAX;
 	gh_sqlite_bg_wake(s);
 	pthread_mutex_unlock(&s->bg_mu);
-	return full ? gh_sqlite_audit_flush(gs) : GH_OK;
+	/* never from inside a write or a batch: the rows would commit (or
+	 * vanish) with it */
+	return full && !gh_sqlite_write_held(gs) ? gh_sqlite_audit_flush(gs)
+	                                         : GH_OK;
 }
 
 static void

@@ -123,6 +123,8 @@ void gh_sqlite_row_user(
  * unlock releases it. */
 void gh_sqlite_write_lock(struct gh_store *gs);
 void gh_sqlite_write_unlock(struct gh_store *gs);
+/* This thread holds the writer lock (inside a write or a batch). */
+bool gh_sqlite_write_held(struct gh_store *gs);
 
 /* The operations of the domain files (see struct gh_store_ops). */
 enum gh_err gh_sqlite_todo_create(struct gh_store *s, gh_id user_id,
