@@ -97,7 +97,7 @@ enum gh_err gh_h_send_post(
  * suspended, run(s, w) executes inside the batch, and once the batch has
  * committed result is set and the request resumed, so the handler is
  * called again with req->resumed to answer.  A full queue (or shutdown)
- * resumes at once with result GH_ERR_BUSY: answer gh_h_busy().
+ * resumes at once with result GH_ERR_BUSY: answer gh_h_busy(req, "write").
  */
 struct gh_h_write {
 	enum gh_err (*run)(struct gh_store *s, struct gh_h_write *w);
@@ -106,8 +106,9 @@ struct gh_h_write {
 };
 void gh_h_write_submit(struct gh_req *req, struct gh_h_write *w);
 
-/* 503 with Retry-After: a queue (hashing, writes) is full. */
-enum gh_err gh_h_busy(struct gh_req *req);
+/* 503 with Retry-After: the queue named by what ("password hashing",
+ * "write") is full; logged at warn level. */
+enum gh_err gh_h_busy(struct gh_req *req, const char *what);
 
 /*
  * Stream a JSON array of rows fetched page by page (keyset pagination

@@ -439,9 +439,9 @@ gh_h_write_submit(struct gh_req *req, struct gh_h_write *w)
 }
 
 enum gh_err
-gh_h_busy(struct gh_req *req)
+gh_h_busy(struct gh_req *req, const char *what)
 {
-	gh_log_warn_f("work queue full: 503");
+	gh_log_warn_f("%s queue full: 503", what);
 	return gh_resp_status(
 	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
 }

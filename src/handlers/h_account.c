@@ -143,8 +143,7 @@ change_finish(struct gh_req *req, struct pw_change *p)
 	enum gh_err r;
 
 	if (p->verified == GH_ERR_BUSY)
-		return gh_resp_status(
-		    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+		return gh_h_busy(req, "password hashing");
 	if (p->verified != GH_OK) {
 		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
 		    "wrong current password");

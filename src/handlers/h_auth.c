@@ -100,14 +100,6 @@ defer(struct gh_req *req, struct pw_job *j)
 	}
 }
 
-static enum gh_err
-busy(struct gh_req *req)
-{
-	gh_log_warn_f("password hashing queue full: 503");
-	return gh_resp_status(
-	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
-}
-
 enum gh_err
 h_auth_register(struct gh_req *req)
 {
@@ -121,7 +113,7 @@ h_auth_register(struct gh_req *req)
 
 	if (req->resumed) {
 		if (j->result == GH_ERR_BUSY)
-			return busy(req);
+			return gh_h_busy(req, "password hashing");
 		if (j->result != GH_OK)
 			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
 		r = gh_store_user_create(app->store, j->username, j->email,
@@ -449,7 +441,7 @@ refresh_resume(struct gh_req *req)
 	if (j->w.result != GH_OK) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
 		return j->w.result == GH_ERR_BUSY
-		           ? gh_h_busy(req)
+		           ? gh_h_busy(req, "write")
 		           : gh_resp_err(req, j->w.result, NULL);
 	}
 	if (j->res == GH_REFRESH_REUSED)
@@ -508,7 +500,7 @@ gh_h_login_resume(struct gh_req *req)
 
 	if (j->result == GH_ERR_BUSY) {
 		uncount_attempt(req, j->username, true);
-		return busy(req);
+		return gh_h_busy(req, "password hashing");
 	}
 	if (!j->user_found || j->result != GH_OK || !j->user.is_active) {
 		/* the failure was counted before the check */

@@ -162,7 +162,7 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 	enum gh_err r = j->w.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_h_busy(req);
+		return gh_h_busy(req, "write");
 	switch (j->op) {
 	case TODO_CREATE:
 		if (r == GH_OK)
