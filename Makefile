@@ -34,7 +34,7 @@ TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
        $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
-.PHONY: all san run test unit unit-san http http-san http-seed deps \
+.PHONY: all san run test unit unit-san http http-san http-seed deps deps-build \
         bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
 
@@ -81,9 +81,11 @@ san: build-san/gatehouse
 
 # ---- the two commands ----------------------------------------------------
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh test
+deps-build:
+	@scripts/deps.sh build
 
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory all
 	@mkdir -p data
 	exec build/gatehouse --host 127.0.0.1 --port 8000 --data-dir data
@@ -130,10 +132,15 @@ lint:
 
 # The generated OpenAPI document against the OpenAPI 3.1 schema and
 # Redocly's recommended-strict rules (redocly.yaml); no server needed.
-openapi-lint: build/gatehouse $(NPM_STAMP)
+# The linter is its own npm package (tests/openapi), so the build's npm
+# step fetches Swagger UI alone.
+LINT_STAMP := tests/openapi/node_modules/.package-lock.json
+$(LINT_STAMP): tests/openapi/package.json tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+openapi-lint: build/gatehouse $(LINT_STAMP)
 	build/gatehouse --print-openapi > build/openapi.json
-	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-	    node_modules/.bin/redocly lint --config redocly.yaml build/openapi.json
+	node tests/openapi/lint.js redocly.yaml build/openapi.json
 
 clean:
 	rm -rf build build-san build-fuzz

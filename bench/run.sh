@@ -911,7 +911,15 @@ SCENARIO_LIST=$SCENARIOS
 SERVERS=()
 [ "${BENCH_SKIP_NGINX:-0}" = 1 ] || SERVERS+=(nginx)
 [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ] || SERVERS+=(gatehouse)
-[ "${BENCH_SKIP_SEED:-0}" = 1 ] || SERVERS+=(fastapi)
+if [ "${BENCH_SKIP_SEED:-0}" = 1 ]; then
+	:
+elif [ -x "$SEED_APP_DIR/run.sh" ]; then
+	SERVERS+=(fastapi)
+else
+	# a user's clone has no ../shared: the other rows still mean something
+	echo "bench: seed rows skipped: the seed app is not at $SEED_APP_DIR" \
+	    "(clone beside ../shared, or set BENCH_SEED_APP_DIR)" >&2
+fi
 [ ${#SERVERS[@]} -gt 0 ] || die "every server skipped"
 SCALE=1
 if [ "${BENCH_SKIP_SCALE:-0}" = 1 ] || [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ]; then

@@ -2,11 +2,11 @@
 # step that fetches the pinned ones.  Included by the Makefile and by
 # tests/fuzz/fuzz.mk (fuzz_router links the handlers, h_docs.c too).
 #
-# package.json pins swagger-ui-dist (and @redocly/cli, the OpenAPI linter
-# of `make openapi-lint`); package-lock.json pins every byte.  `npm ci`
-# runs when node_modules is missing or the lock file changed, without
-# install scripts (none of these packages needs one, and none should run
-# at build time).  npm sets every unpacked file's date to 1985, so the
+# package.json pins swagger-ui-dist, the one npm package the build needs;
+# package-lock.json pins every byte.  `npm ci` runs when node_modules is
+# missing or the lock file changed, without install scripts (none of these
+# packages needs one, and none should run at build time).  Both run on
+# Debian 12's own nodejs 18 and npm 9 (docs/DECISIONS.md).  npm sets every unpacked file's date to 1985, so the
 # stamp, not the files, tells make when they changed.
 ifndef GH_ASSETS_MK
 GH_ASSETS_MK := 1

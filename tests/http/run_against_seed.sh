@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # run_against_seed.sh [PYTEST ARGS...] - prove the wire contract is the seed's.
+# Without the seed app (a clone with no ../shared) it prints one line and
+# exits 0.
 #
 # Starts the seed's FastAPI reference app (../shared/reference/fastapi_seed
 # beside the repository, or $GH_SEED_DIR) on a free port with a fresh
@@ -20,10 +22,12 @@ PART1=(test_root.py test_register.py test_login.py test_users.py
        test_posts.py test_concurrency.py)
 
 if [ ! -f "$SEED_DIR/run.sh" ]; then
-	echo "run_against_seed: reference app not found at $SEED_DIR" >&2
-	echo "  (expected ../shared/reference/fastapi_seed beside the repo," \
-	    "or set GH_SEED_DIR)" >&2
-	exit 2
+	# a user's clone has no ../shared: skipped, not failed (GH_SEED_REQUIRED=1
+	# makes it a failure, for a machine that must run the comparison)
+	echo "run_against_seed: SKIPPED: the seed app is not at $SEED_DIR;" \
+	    "clone beside ../shared (or set GH_SEED_DIR) and run make http-seed"
+	[ "${GH_SEED_REQUIRED:-0}" = 1 ] && exit 2
+	exit 0
 fi
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/gh-seed.XXXXXX")"
