@@ -395,6 +395,7 @@ struct refresh_job {
 	struct gh_user u;
 	gh_id sid;
 	enum gh_refresh_result res;
+	bool oauth; /* from the token endpoint: RFC 6749 errors */
 };
 
 static enum gh_err
@@ -410,7 +411,7 @@ refresh_run(struct gh_store *s, struct gh_h_write *w)
 }
 
 static enum gh_err
-do_refresh(struct gh_req *req, const char *presented)
+do_refresh(struct gh_req *req, const char *presented, bool oauth)
 {
 	struct gh_app *app = req->app;
 	struct refresh_job *j;
@@ -419,6 +420,7 @@ do_refresh(struct gh_req *req, const char *presented)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->kind = JOB_REFRESH;
+	j->oauth = oauth;
 	j->w.run = refresh_run;
 	j->now = gh_time_now_usec();
 	j->expires_at = refresh_expiry(app, j->now);
@@ -453,6 +455,13 @@ refresh_resume(struct gh_req *req)
 		if (j->res == GH_REFRESH_INVALID)
 			gh_audit(req, "token.refresh", false, 0, NULL, 0,
 			    "invalid refresh token");
+		if (j->oauth) /* RFC 6749 section 5.2 */
+			return gh_resp_oauth_err(req, "invalid_grant",
+			    j->res == GH_REFRESH_REUSED
+			        ? "The refresh token was already used; "
+			          "its session is revoked"
+			        : "The refresh token is invalid, expired or "
+			          "revoked");
 		return gh_resp_unauth(
 		    req, "Could not validate credentials", true);
 	}
@@ -543,18 +552,21 @@ h_auth_token(struct gh_req *req)
 	errs = gh_verr_new();
 	grant = form_field(form, "grant_type", false, errs, &glen);
 	if (grant != NULL && strcmp(grant, "refresh_token") == 0) {
-		/* RFC 6749 section 6 */
+		/* RFC 6749 section 6, errors as its section 5.2 says: OAuth2
+		 * client libraries read them (docs/DECISIONS.md) */
 		refresh = form_field(form, "refresh_token", true, errs, &rlen);
-		if (json_array_size(errs) > 0)
-			return gh_resp_422(req, errs);
 		json_decref(errs);
-		return do_refresh(req, refresh);
+		if (refresh == NULL)
+			return gh_resp_oauth_err(req, "invalid_request",
+			    "The refresh_token parameter is missing or not "
+			    "valid UTF-8");
+		return do_refresh(req, refresh, true);
 	}
-	if (grant != NULL && strcmp(grant, "password") != 0)
-		gh_verr_add(errs, "body", "grant_type", -1,
-		    "string does not match regex \"password\"",
-		    "value_error.str.regex",
-		    json_pack("{s:s}", "pattern", "password"));
+	if (grant != NULL && strcmp(grant, "password") != 0) {
+		json_decref(errs);
+		return gh_resp_oauth_err(req, "unsupported_grant_type",
+		    "grant_type must be password or refresh_token");
+	}
 	username = form_field(form, "username", true, errs, &ulen);
 	password = form_field(form, "password", true, errs, &plen);
 	if (json_array_size(errs) > 0)
@@ -638,7 +650,7 @@ h_auth_refresh(struct gh_req *req)
 		return gh_resp_422(req, errs);
 	}
 	json_decref(errs);
-	r = do_refresh(req, tok);
+	r = do_refresh(req, tok, false);
 	json_decref(body);
 	return r;
 }

@@ -162,6 +162,13 @@ static const struct field http_error_fields[] = {
     {NULL},
 };
 
+static const struct field oauth_error_fields[] = {
+    {"error", F_ENUM, REQ,
+        .extra = "invalid_request|invalid_grant|unsupported_grant_type"},
+    {"error_description", F_STR, REQ},
+    {NULL},
+};
+
 static const struct field validation_error_fields[] = {
     {"loc", F_RAW, REQ,
         .extra = "{\"type\":\"array\",\"items\":{\"anyOf\":[{\"type\":"
@@ -296,6 +303,8 @@ static const struct schema schemas[] = {
     {"Message", NULL, message_fields},
     {"Status", NULL, status_fields},
     {"HTTPError", "A single failure", http_error_fields},
+    {"OAuthError", "OAuth2 token endpoint error (RFC 6749 5.2)",
+        oauth_error_fields},
     {"ValidationError", NULL, validation_error_fields},
     {"HTTPValidationError", "Request validation failures, shaped as FastAPI's",
         http_validation_error_fields},

@@ -231,6 +231,20 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 }
 
 enum gh_err
+gh_resp_oauth_err(struct gh_req *req, const char *error, const char *description)
+{
+	struct MHD_Response *r;
+	json_t *body;
+
+	body = json_pack(
+	    "{s:s,s:s}", "error", error, "error_description", description);
+	if ((r = json_response(body)) == NULL)
+		return GH_ERR_INTERNAL;
+	MHD_add_response_header(r, "Pragma", "no-cache");
+	return queue(req, 400, r);
+}
+
+enum gh_err
 gh_resp_unauth(struct gh_req *req, const char *detail, bool invalid_token)
 {
 	return gh_resp_status(req, 401, detail,

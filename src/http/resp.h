@@ -69,6 +69,15 @@ enum gh_err gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail);
 enum gh_err gh_resp_status(struct gh_req *req, unsigned status,
     const char *detail, const char *hname, const char *hvalue);
 
+/*
+ * 400 {"error": error, "error_description": description}: an OAuth2
+ * token endpoint's error (RFC 6749 section 5.2; error is one of its
+ * codes, invalid_grant, invalid_request, unsupported_grant_type), with
+ * Pragma: no-cache beside the usual Cache-Control: no-store.
+ */
+enum gh_err gh_resp_oauth_err(
+    struct gh_req *req, const char *error, const char *description);
+
 /* 401 with WWW-Authenticate: Bearer (plus error="invalid_token" when a
  * presented token was rejected). */
 enum gh_err gh_resp_unauth(

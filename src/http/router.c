@@ -1,7 +1,8 @@
 /*
  * router.c - matches a request path against the route table.
  *
- * Patterns are literal segments and "{name}" captures, one segment each.
+ * Patterns are literal segments and "{name}" captures, one segment each;
+ * a path matches with or without one trailing slash.
  * The table is small (tens of rows) and each match is a few string
  * compares, so a linear scan beats any index in clarity and speed.  A
  * path that matches some row's pattern but not its method is a 405 with
@@ -113,6 +114,12 @@ gh_router_match(const struct gh_route *table, size_t n, enum gh_method method,
 	*allow = 0;
 	if (!split(path, segs, &nsegs))
 		return GH_ROUTE_NO_PATH;
+	/* FastAPI serves a route with or without its trailing slash, and
+	 * clients written for it send either ("GET /todos/"): one trailing
+	 * empty segment is dropped, and served, not redirected, so a POST
+	 * body or a CORS preflight survives */
+	if (nsegs > 0 && segs[nsegs - 1].len == 0)
+		nsegs--;
 	for (i = 0; i < n; i++) {
 		if (!match(table[i].pattern, segs, nsegs, caps, &ncaps))
 			continue;

@@ -69,18 +69,29 @@ const struct gh_route gh_routes[] = {
         DOC("auth", "UserCreate", NULL, {201, "UserResponse"},
             {409, "HTTPError", "Username or email already exists"})},
     {GH_POST, "/auth/token", h_auth_token, PUBLIC, GH_BODY_FORM,
-        "OAuth2 password grant: log in, get an access token",
+        "OAuth2 token endpoint: the password grant (log in) or the "
+        "refresh grant",
         HASHES | THROTTLED,
         DOC("auth", "TokenRequest", NULL, {200, "Token"},
+            {400, "OAuthError",
+                "refresh grant: invalid_grant (an unknown, expired, "
+                "revoked or spent refresh token; a spent one also ends "
+                "its session), invalid_request (refresh_token missing); "
+                "unsupported_grant_type (neither password nor "
+                "refresh_token)"},
             {401, "HTTPError",
-                "Incorrect username or password (password grant); "
-                "Could not validate credentials (refresh grant)"})},
+                "Incorrect username or password (password grant)"})},
     {GH_POST, "/auth/login", h_auth_token, PUBLIC, GH_BODY_FORM,
         "Alias of POST /auth/token", HASHES | THROTTLED,
         DOC("auth", "TokenRequest", NULL, {200, "Token"},
+            {400, "OAuthError",
+                "refresh grant: invalid_grant (an unknown, expired, "
+                "revoked or spent refresh token; a spent one also ends "
+                "its session), invalid_request (refresh_token missing); "
+                "unsupported_grant_type (neither password nor "
+                "refresh_token)"},
             {401, "HTTPError",
-                "Incorrect username or password (password grant); "
-                "Could not validate credentials (refresh grant)"})},
+                "Incorrect username or password (password grant)"})},
     {GH_POST, "/auth/refresh", h_auth_refresh, PUBLIC, GH_BODY_JSON,
         "Exchange a refresh token for a new token pair (rotation)", 0,
         DOC("auth", "RefreshRequest", NULL, {200, "Token"},
@@ -153,6 +164,12 @@ const struct gh_route gh_routes[] = {
             {404, "HTTPError", "Todo not found"})},
     {GH_PATCH, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
         "Change one of the caller's todos", 0,
+        DOC("todos", "TodoUpdate", NULL, {200, "TodoResponse"},
+            {404, "HTTPError", "Todo not found"})},
+    /* seed 004's frontend updates with PUT, sending only what changed */
+    {GH_PUT, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
+        "Change one of the caller's todos (as PATCH: present fields change)",
+        0,
         DOC("todos", "TodoUpdate", NULL, {200, "TodoResponse"},
             {404, "HTTPError", "Todo not found"})},
     {GH_DELETE, "/todos/{todo_id}", h_todos_delete, USER, GH_BODY_NONE,

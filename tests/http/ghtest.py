@@ -124,6 +124,9 @@ class Client:
     def patch(self, path, **kw):
         return self.request("PATCH", path, **kw)
 
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
@@ -507,6 +510,27 @@ def assert_401(r, detail=BAD_CRED):
     assert www is not None, "401 without WWW-Authenticate"
     assert www.split()[0].lower() == "bearer", www
     return r
+
+
+def assert_oauth_error(r, error="invalid_grant"):
+    """400 {"error", "error_description"} of an OAuth2 token endpoint
+    (RFC 6749 section 5.2), never cached."""
+    assert r.status_code == 400, (r.status_code, r.text)
+    body = r.json()
+    assert set(body) == {"error", "error_description"}, body
+    assert body["error"] == error, body
+    assert isinstance(body["error_description"], str) and \
+        body["error_description"], body
+    assert r.headers.get("cache-control") == "no-store", r.headers
+    return r
+
+
+def assert_refresh_refused(r):
+    """A refused refresh: RFC 6749's invalid_grant at the token endpoint,
+    401 Could not validate credentials at /auth/refresh."""
+    if r.request.path_url.startswith(("/auth/token", "/auth/login")):
+        return assert_oauth_error(r, "invalid_grant")
+    return assert_401(r)
 
 
 def assert_422(r, *locs):

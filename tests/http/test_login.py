@@ -6,7 +6,8 @@ import time
 import jwt
 import pytest
 
-from ghtest import (PASSWORD, Client, bearer, jwt_parts, login,
+from ghtest import (PASSWORD, Client, assert_oauth_error, bearer, jwt_parts,
+                    login,
                     login_response, new_user, register, seed_defect,
                     unique_name)
 
@@ -47,14 +48,19 @@ def test_optional_oauth2_fields_are_accepted(client, user):
     assert r.json()["token_type"] == "bearer"
 
 
-def test_grant_type_other_than_password_is_422(client, user):
+@pytest.mark.gatehouse
+@pytest.mark.parametrize("grant", ["client_credentials", "authorization_code",
+                                   "Password", "x" * 300])
+def test_unknown_grant_type_is_rfc6749_unsupported_grant_type(
+        client, user, grant):
+    # the seed answers 422 (pydantic's regex); OAuth2 clients read RFC 6749
+    # section 5.2 errors here (docs/DECISIONS.md)
     r = login_response(client, user.username, user.password,
-                       grant_type="client_credentials")
-    assert r.status_code == 422
-    assert r.json() == {"detail": [{
-        "loc": ["body", "grant_type"],
-        "msg": 'string does not match regex "password"',
-        "type": "value_error.str.regex", "ctx": {"pattern": "password"}}]}
+                       grant_type=grant)
+    assert_oauth_error(r, "unsupported_grant_type")
+    # the refused request is not a login attempt: the user still logs in
+    r = login_response(client, user.username, user.password)
+    assert r.status_code == 200, r.text
 
 
 def test_wrong_password_is_401(client, user):

@@ -22,8 +22,10 @@ import uuid
 
 import pytest
 
-from ghtest import (BAD_CRED, HTTP_TIMEOUT, Client, SeedProcess, assert_401,
-                    bearer, new_user, refresh_form, register, seed_dir,
+from ghtest import (HTTP_TIMEOUT, Client, SeedProcess, assert_401,
+                    assert_oauth_error,
+                    bearer, new_user, refresh_form, refresh_json, register,
+                    seed_dir,
                     sid_of, token_claims, unique_email, unique_name)
 
 pytestmark = pytest.mark.gatehouse
@@ -33,7 +35,7 @@ oauthlib_oauth2 = pytest.importorskip(
 requests_oauthlib = pytest.importorskip(
     "requests_oauthlib",
     reason="requests-oauthlib missing (Debian python3-requests-oauthlib)")
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # noqa: E402
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError  # noqa: E402
 
 CLIENT_ID = "gatehouse-http-tests"
 
@@ -128,16 +130,17 @@ def test_password_grant_refresh_and_reuse(server, client, include_client_id):
         assert r.request.headers["Authorization"] == \
             "Bearer " + new["access_token"]
 
-        # the old refresh token is spent: presenting it again is a 401 (the
-        # seed-shaped body, so oauthlib reports a missing token) ...
-        with pytest.raises(OAuth2Error):
+        # the old refresh token is spent: presenting it again is RFC 6749's
+        # invalid_grant, which oauthlib raises as InvalidGrantError ...
+        with pytest.raises(InvalidGrantError):
             sess.refresh_token(url, refresh_token=old["refresh_token"],
                                timeout=HTTP_TIMEOUT)
-        assert_401(seen[-1], BAD_CRED)
+        assert_oauth_error(seen[-1], "invalid_grant")
+        assert sess.token["access_token"] == new["access_token"]
         # ... and the reuse revoked the whole session, new pair included
         assert_401(client.get("/users/me",
                               headers=bearer(new["access_token"])))
-        assert_401(refresh_form(client, new["refresh_token"]))
+        assert_oauth_error(refresh_form(client, new["refresh_token"]))
     finally:
         sess.close()
 
@@ -185,7 +188,7 @@ def test_auto_refresh_of_an_expired_token(spawn_server):
         r = sess.get(sp.url + "/users/me", timeout=HTTP_TIMEOUT)
         assert r.status_code == 200 and len(updates) == 1
         # the refresh spent the stored refresh token
-        assert_401(refresh_form(c, tok["refresh_token"]))
+        assert_oauth_error(refresh_form(c, tok["refresh_token"]))
     finally:
         first.close()
         if sess is not None:
@@ -257,3 +260,151 @@ def test_seed_app_accepts_gatehouse_tokens(spawn_server, tmp_path):
         rc = seed.stop()
         # uvicorn answers SIGTERM by shutting down; killed means it hung
         assert rc is None or not rc[1], "the seed app had to be killed"
+
+
+# ---------------------------------------------------------------- Authlib
+#
+# A second standard client, Authlib (Debian's python3-authlib), reads the
+# token endpoint's answers by RFC 6749 alone: a refusal must carry
+# "error" (section 5.2), or Authlib stores the body as the new token and
+# goes on as if the refresh had worked.
+
+def authlib_session(base, **kw):
+    client = pytest.importorskip(
+        "authlib.integrations.requests_client",
+        reason="Authlib missing (Debian python3-authlib)")
+    return client.OAuth2Session(client_id=CLIENT_ID,
+                                token_endpoint=base + "/auth/token", **kw)
+
+
+def authlib_error():
+    return pytest.importorskip(
+        "authlib.integrations.base_client").OAuthError
+
+
+def test_authlib_password_grant_refresh_and_reuse(server, client):
+    url = server.url + "/auth/token"
+    u = new_user(client, login_too=False)
+    sess = authlib_session(server.url)
+    try:
+        tok = sess.fetch_token(url, username=u.username, password=u.password,
+                               timeout=HTTP_TIMEOUT)
+        check_token(tok, 30 * 60)
+        r = sess.get(server.url + "/users/me", timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200 and r.json()["username"] == u.username
+
+        old = dict(tok)
+        new = sess.refresh_token(url, refresh_token=old["refresh_token"],
+                                 timeout=HTTP_TIMEOUT)
+        check_token(new, 30 * 60)
+        assert new["refresh_token"] != old["refresh_token"]
+        assert sid_of(new["access_token"]) == sid_of(old["access_token"])
+
+        # reuse of the spent token: Authlib raises invalid_grant and
+        # keeps the token it had
+        with pytest.raises(authlib_error()) as e:
+            sess.refresh_token(url, refresh_token=old["refresh_token"],
+                               timeout=HTTP_TIMEOUT)
+        assert e.value.error == "invalid_grant", e.value
+        assert sess.token["access_token"] == new["access_token"]
+        # the reuse ended the session: its newest pair is dead too
+        assert_401(client.get("/users/me",
+                              headers=bearer(new["access_token"])))
+        with pytest.raises(authlib_error()) as e:
+            sess.refresh_token(url, refresh_token=new["refresh_token"],
+                               timeout=HTTP_TIMEOUT)
+        assert e.value.error == "invalid_grant", e.value
+    finally:
+        sess.close()
+
+
+@pytest.mark.parametrize("how", ["revoke", "logout", "garbage"])
+def test_authlib_refresh_of_a_dead_token_raises(server, client, how):
+    url = server.url + "/auth/token"
+    u = new_user(client, login_too=False)
+    sess = authlib_session(server.url)
+    try:
+        tok = sess.fetch_token(url, username=u.username, password=u.password,
+                               timeout=HTTP_TIMEOUT)
+        rt = tok["refresh_token"]
+        if how == "revoke":     # RFC 7009, through Authlib itself
+            r = sess.revoke_token(server.url + "/auth/revoke", token=rt,
+                                  timeout=HTTP_TIMEOUT)
+            assert r.status_code == 200, r.text
+        elif how == "logout":
+            r = sess.post(server.url + "/auth/logout", timeout=HTTP_TIMEOUT)
+            assert r.status_code == 204, r.text
+        else:
+            rt = "not-a-refresh-token"
+        with pytest.raises(authlib_error()) as e:
+            sess.refresh_token(url, refresh_token=rt, timeout=HTTP_TIMEOUT)
+        assert e.value.error == "invalid_grant", e.value
+        assert sess.token["access_token"] == tok["access_token"]
+    finally:
+        sess.close()
+
+
+def test_authlib_auto_refresh_of_an_expired_token(spawn_server):
+    sp = spawn_server(env={"ACCESS_TOKEN_EXPIRE_MINUTES": "1"},
+                      name="authlib-auto")
+    c = Client(sp.url)
+    updates = []
+    sess = authlib_session(
+        sp.url, update_token=lambda t, **kw: updates.append(t))
+    try:
+        u = new_user(c, login_too=False)
+        tok = sess.fetch_token(sp.url + "/auth/token", username=u.username,
+                               password=u.password, timeout=HTTP_TIMEOUT)
+        # as if stored a minute ago: Authlib refreshes before the call
+        sess.token = dict(tok, expires_at=int(time.time()) - 5)
+        r = sess.get(sp.url + "/users/me", timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200 and r.json()["username"] == u.username
+        assert len(updates) == 1, updates
+        assert updates[0]["refresh_token"] != tok["refresh_token"]
+        # the stored pair is then revoked elsewhere: the next automatic
+        # refresh raises instead of handing out a "token" without one
+        r = c.post("/auth/revoke", data={"token": updates[0]["refresh_token"]})
+        assert r.status_code == 200
+        sess.token = dict(updates[0], expires_at=int(time.time()) - 5)
+        with pytest.raises(authlib_error()) as e:
+            sess.get(sp.url + "/users/me", timeout=HTTP_TIMEOUT)
+        assert e.value.error == "invalid_grant", e.value
+        assert len(updates) == 1, updates
+    finally:
+        sess.close()
+        c.close()
+
+
+# ------------------------------------------------------ RFC 6749 error shapes
+
+def test_token_endpoint_error_shapes(client):
+    u = new_user(client, login_too=False)
+    # refresh grant: a missing or empty refresh_token
+    for data in ({"grant_type": "refresh_token"},
+                 {"grant_type": "refresh_token", "refresh_token": ""}):
+        assert_oauth_error(client.post("/auth/token", data=data),
+                           "invalid_request")
+    # refresh grant with an access token, or an unknown token
+    tok = client.post("/auth/token", data={
+        "username": u.username, "password": u.password}).json()
+    for bad in (tok["access_token"], "x" * 43):
+        assert_oauth_error(refresh_form(client, bad), "invalid_grant")
+    # an unknown grant type, also on the /auth/login alias
+    for path in ("/auth/token", "/auth/login"):
+        r = client.post(path, data={"grant_type": "client_credentials",
+                                    "client_id": CLIENT_ID})
+        assert_oauth_error(r, "unsupported_grant_type")
+    # the password grant keeps the seed's answers
+    r = client.post("/auth/token", data={"username": u.username,
+                                         "password": "wrong password"})
+    assert_401(r, {"detail": "Incorrect username or password"})
+    assert r.headers["cache-control"] == "no-store"
+    r = client.post("/auth/token", data={"username": u.username})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == \
+        ["body", "password"], r.text
+    # every answer of the token endpoint is no-store, a success too
+    r = client.post("/auth/token", data={"username": u.username,
+                                         "password": u.password})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    # /auth/refresh (JSON) keeps its 401
+    assert_401(refresh_json(client, "x" * 43))

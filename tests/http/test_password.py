@@ -3,7 +3,8 @@ session dies, API keys survive, validation."""
 
 import pytest
 
-from ghtest import (NOT_AUTH, assert_401, assert_422, bearer, login_full,
+from ghtest import (NOT_AUTH, assert_401, assert_422, assert_refresh_refused,
+                    bearer, login_full,
                     login_response, make_api_key, new_full_user,
                     refresh_form, refresh_json, WRONG_LOGIN)
 
@@ -30,7 +31,7 @@ def test_change_password(client):
         assert_401(client.get("/users/me", headers=bearer(t)))
     for rt in (u.refresh_token, refreshed["refresh_token"]):
         assert_401(refresh_json(client, rt))
-        assert_401(refresh_form(client, rt))
+        assert_refresh_refused(refresh_form(client, rt))
     # old password no longer logs in, the new one does
     r = login_response(client, u.username, u.password)
     assert r.status_code == 401 and r.json() == WRONG_LOGIN

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from ghtest import (Client, assert_401, assert_422, bearer,
+from ghtest import (Client, assert_401, assert_422, assert_oauth_error,
+                    assert_refresh_refused, bearer,
                     check_token_response, login_full, login_response,
                     new_full_user, private_client, refresh_form, refresh_json,
                     sid_of, token_claims)
@@ -101,7 +102,7 @@ def test_refresh_form_ignores_missing_username_and_password(client):
     "eyJhbGciOiJIUzI1NiJ9.e30.AAAA"])
 def test_bad_refresh_token_is_401(client, how, bad):
     do = refresh_json if how == "json" else refresh_form
-    assert_401(do(client, bad))
+    assert_refresh_refused(do(client, bad))
 
 
 def test_unknown_but_well_formed_refresh_token_is_401(client):
@@ -110,7 +111,7 @@ def test_unknown_but_well_formed_refresh_token_is_401(client):
     # same length and alphabet, last character changed
     forged = rt[:-1] + ("A" if rt[-1] != "A" else "B")
     assert_401(refresh_json(client, forged))
-    assert_401(refresh_form(client, forged))
+    assert_refresh_refused(refresh_form(client, forged))
     # the real one was not spent nor revoked by the attempts
     assert refresh_json(client, rt).status_code == 200
 
@@ -119,9 +120,14 @@ def test_refresh_missing_field_is_422(client):
     assert_422(client.post("/auth/refresh", json={}), ("body", "refresh_token"))
     assert_422(client.post("/auth/refresh", json={"token": "x"}),
                ("body", "refresh_token"))
-    assert_422(client.post("/auth/token",
-                           data={"grant_type": "refresh_token"}),
-               ("body", "refresh_token"))
+    # the token endpoint answers as RFC 6749 section 5.2 says
+    assert_oauth_error(client.post("/auth/token",
+                                   data={"grant_type": "refresh_token"}),
+                       "invalid_request")
+    assert_oauth_error(client.post("/auth/token",
+                                   data={"grant_type": "refresh_token",
+                                         "refresh_token": ""}),
+                       "invalid_request")
 
 
 def test_refresh_without_body_is_422(client):
@@ -136,7 +142,7 @@ def test_refresh_malformed_json_is_422(client):
 def test_access_token_is_not_a_refresh_token(client):
     u = new_full_user(client)
     assert_401(refresh_json(client, u.token))
-    assert_401(refresh_form(client, u.token))
+    assert_refresh_refused(refresh_form(client, u.token))
     # nothing was revoked by the attempt
     assert me_status(client, u.token) == 200
     assert refresh_json(client, u.refresh_token).status_code == 200
@@ -181,7 +187,7 @@ def test_reuse_of_spent_token_revokes_the_session(client, reuse_how):
     assert me_status(client, newest["access_token"]) == 200
 
     do = refresh_json if reuse_how == "json" else refresh_form
-    assert_401(do(client, spent))
+    assert_refresh_refused(do(client, spent))
 
     # the whole family dies at once: the access tokens of that session ...
     assert_401(client.get("/users/me", headers=bearer(newest["access_token"])))

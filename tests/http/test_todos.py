@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ghtest import (NOT_AUTH, assert_401, assert_422, is_int, make_todo,
+from ghtest import (NOT_AUTH, Client, assert_401, assert_422, is_int, make_todo,
                     new_full_user, parse_ts, unique_name, utcnow)
 
 pytestmark = pytest.mark.gatehouse
@@ -163,26 +163,32 @@ def test_paging_bad_query_is_422(client, query, name):
 
 # ---------------------------------------------------------------- get/patch/delete
 
-def test_patch_only_present_fields(client):
+# seed 004's frontend updates with PUT, sending only what changed: PUT
+# means what PATCH means
+UPDATE = pytest.mark.parametrize("method", ["PATCH", "PUT"])
+
+
+@UPDATE
+def test_patch_only_present_fields(client, method):
     u = new_full_user(client)
     d = make_todo(client, u.headers, title="first")
-    r = client.patch(f"/todos/{d['id']}", headers=u.headers,
-                     json={"completed": True})
+    r = client.request(method, f"/todos/{d['id']}", headers=u.headers,
+                       json={"completed": True})
     assert r.status_code == 200, r.text
     p = r.json()
     check_todo(p, u)
     assert (p["title"], p["completed"]) == ("first", True)
     assert p["created_at"] == d["created_at"] and p["id"] == d["id"]
-    r = client.patch(f"/todos/{d['id']}", headers=u.headers,
-                     json={"title": "second"})
+    r = client.request(method, f"/todos/{d['id']}", headers=u.headers,
+                       json={"title": "second"})
     assert (r.json()["title"], r.json()["completed"]) == ("second", True)
-    r = client.patch(f"/todos/{d['id']}", headers=u.headers,
-                     json={"title": "third", "completed": False,
-                           "user_id": 1, "id": 1})
+    r = client.request(method, f"/todos/{d['id']}", headers=u.headers,
+                       json={"title": "third", "completed": False,
+                             "user_id": 1, "id": 1})
     p = r.json()
     assert (p["title"], p["completed"], p["user_id"], p["id"]) == \
         ("third", False, u.id, d["id"])
-    r = client.patch(f"/todos/{d['id']}", headers=u.headers, json={})
+    r = client.request(method, f"/todos/{d['id']}", headers=u.headers, json={})
     assert r.status_code == 200
     assert client.get(f"/todos/{d['id']}", headers=u.headers).json() == r.json()
 
@@ -195,10 +201,12 @@ def test_patch_only_present_fields(client):
     ({"completed": 1}, "completed"),
     ({"completed": None}, "completed"),
 ])
-def test_patch_validation(client, body, field):
+@UPDATE
+def test_patch_validation(client, body, field, method):
     u = new_full_user(client)
     d = make_todo(client, u.headers, title="keep")
-    r = client.patch(f"/todos/{d['id']}", headers=u.headers, json=body)
+    r = client.request(method, f"/todos/{d['id']}", headers=u.headers,
+                       json=body)
     assert_422(r, ("body", field))
     assert client.get(f"/todos/{d['id']}", headers=u.headers).json() == d
 
@@ -225,6 +233,7 @@ def test_other_users_todo_is_404(client, admin, who):
     d = make_todo(client, owner.headers, title="private")
     for method, kw in (("GET", {}), ("PATCH", {"json": {"title": "mine"}}),
                        ("PATCH", {"json": {"completed": True}}),
+                       ("PUT", {"json": {"completed": True}}),
                        ("DELETE", {})):
         r = client.request(method, f"/todos/{d['id']}", headers=other.headers,
                            **kw)
@@ -253,7 +262,7 @@ def test_other_users_todo_looks_like_a_missing_one(client):
 def test_unknown_todo_is_404(client, tid):
     u = new_full_user(client)
     for method, kw in (("GET", {}), ("PATCH", {"json": {"title": "x"}}),
-                       ("DELETE", {})):
+                       ("PUT", {"json": {"title": "x"}}), ("DELETE", {})):
         r = client.request(method, f"/todos/{tid}", headers=u.headers, **kw)
         assert r.status_code == 404, (method, tid, r.text)
         assert r.json() == NOT_FOUND
@@ -263,7 +272,7 @@ def test_unknown_todo_is_404(client, tid):
 def test_non_integer_todo_id_is_422(client, tid):
     u = new_full_user(client)
     for method, kw in (("GET", {}), ("PATCH", {"json": {"title": "x"}}),
-                       ("DELETE", {})):
+                       ("PUT", {"json": {"title": "x"}}), ("DELETE", {})):
         r = client.request(method, f"/todos/{tid}", headers=u.headers, **kw)
         assert_422(r)
         assert r.json()["detail"][0]["loc"][0] == "path", (method, r.text)
@@ -275,3 +284,45 @@ def test_todo_title_is_stored_exactly(client):
     d = make_todo(client, u.headers, title=title)
     assert client.get(f"/todos/{d['id']}", headers=u.headers).json()["title"] \
         == title
+
+
+# ---------------------------------------------------------------- seed 004's frontend
+
+def test_seed_004_frontend_calls(spawn_server):
+    """The requests seed 004's axios frontend sends, trailing slashes and
+    PUT included, from another origin (CORS preflight first)."""
+    origin = "http://localhost:3000"
+    sp = spawn_server(env={"CORS_ORIGINS": origin}, name="frontend")
+    c = Client(sp.url)
+    try:
+        u = new_full_user(c)
+        h = dict(u.headers, Origin=origin)
+        for method, path in (("GET", "/todos/"), ("POST", "/todos/"),
+                             ("PUT", "/todos/1"), ("DELETE", "/todos/1/")):
+            r = c.request("OPTIONS", path, headers={
+                "Origin": origin, "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization,content-type"})
+            assert r.status_code in (200, 204), (method, path, r.text)
+            assert r.headers["access-control-allow-origin"] == origin
+            assert method in r.headers["access-control-allow-methods"], \
+                (method, path, r.headers)
+        r = c.post("/todos/", headers=h, json={"title": "from the frontend"})
+        assert r.status_code == 201, r.text
+        assert r.headers["access-control-allow-origin"] == origin
+        d = r.json()
+        r = c.get("/todos/", headers=h)
+        assert r.status_code == 200 and [t["id"] for t in r.json()] == \
+            [d["id"]], r.text
+        r = c.put(f"/todos/{d['id']}", headers=h, json={"completed": True})
+        assert r.status_code == 200, r.text
+        assert (r.json()["title"], r.json()["completed"]) == \
+            ("from the frontend", True)
+        r = c.put(f"/todos/{d['id']}/", headers=h, json={"title": "renamed"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["title"], r.json()["completed"]) == ("renamed", True)
+        assert c.get(f"/todos/{d['id']}/", headers=h).json() == r.json()
+        r = c.delete(f"/todos/{d['id']}/", headers=h)
+        assert r.status_code == 204, r.text
+        assert c.get("/todos/", headers=h).json() == []
+    finally:
+        c.close()
