@@ -102,9 +102,9 @@ unit-san: $(addprefix build-san/tests/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t (asan+ubsan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 http: build/gatehouse
-	GH_BIN=build/gatehouse $(PYTHON) -m pytest -q -p no:cacheprovider tests/http
+	GH_BIN=build/gatehouse $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
 http-san: build-san/gatehouse
-	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/http
+	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
 http-seed:
 	tests/http/run_against_seed.sh
 

@@ -231,7 +231,8 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 }
 
 enum gh_err
-gh_resp_oauth_err(struct gh_req *req, const char *error, const char *description)
+gh_resp_oauth_err(
+    struct gh_req *req, const char *error, const char *description)
 {
 	struct MHD_Response *r;
 	json_t *body;

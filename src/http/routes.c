@@ -168,8 +168,7 @@ const struct gh_route gh_routes[] = {
             {404, "HTTPError", "Todo not found"})},
     /* seed 004's frontend updates with PUT, sending only what changed */
     {GH_PUT, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
-        "Change one of the caller's todos (as PATCH: present fields change)",
-        0,
+        "Change one of the caller's todos (as PATCH: present fields change)", 0,
         DOC("todos", "TodoUpdate", NULL, {200, "TodoResponse"},
             {404, "HTTPError", "Todo not found"})},
     {GH_DELETE, "/todos/{todo_id}", h_todos_delete, USER, GH_BODY_NONE,

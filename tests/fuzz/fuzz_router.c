@@ -12,8 +12,9 @@
  * params; a path that some pattern matches but no method does is
  * GH_ROUTE_NO_METHOD with the union of those rows' methods (plus HEAD
  * when GET is in it) in *allow; anything else is GH_ROUTE_NO_PATH.
- * Paths with a segment over 256 bytes or more than 16 segments never
- * match.
+ * One trailing slash is ignored ("/todos/" is "/todos"), not two.
+ * Paths with a segment over 256 bytes or more than 16 segments (the
+ * trailing empty one counted) never match.
  *
  * This binary links all of src/ but main.c, since routes.c names the
  * real handlers; none of them is called.
@@ -124,6 +125,8 @@ check(enum gh_method method, const char *path)
 	    gh_routes, gh_routes_count, method, path, a, &out, params, &allow);
 
 	if (ref_split(path, segs, &nsegs)) {
+		if (nsegs > 0 && segs[nsegs - 1].len == 0)
+			nsegs--; /* "/todos/" is "/todos" */
 		for (i = 0; i < gh_routes_count; i++) {
 			if (!ref_match(gh_routes[i].pattern, segs, nsegs, caps,
 			        &ncaps))

@@ -1,4 +1,5 @@
-"""Expired refresh tokens and API keys are 401 (issue 4).
+"""Expired refresh tokens and API keys are refused (issue 4): 401, or
+RFC 6749's 400 invalid_grant at the token endpoint.
 
 Their lifetimes are days, so these tests age the rows instead of waiting:
 stop a private server, move `expires_at` into the past in its SQLite file
@@ -10,8 +11,8 @@ import sqlite3
 
 import pytest
 
-from ghtest import (Client, assert_401, bearer, make_api_key, new_full_user,
-                    refresh_json)
+from ghtest import (Client, assert_401, assert_oauth_error, bearer,
+                    make_api_key, new_full_user, refresh_json)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -53,7 +54,8 @@ def test_expired_refresh_token_is_401(spawn_server):
     c = Client(sp2.url)
     try:
         assert_401(refresh_json(c, u.refresh_token))
-        assert_401(c.post("/auth/token", data={
+        # the token endpoint: RFC 6749's invalid_grant
+        assert_oauth_error(c.post("/auth/token", data={
             "grant_type": "refresh_token", "refresh_token": u.refresh_token}))
         assert refresh_json(c, keep.refresh_token).status_code == 200
     finally:
