@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "util/netaddr.h"
 #include "util/validate.h"
 #include "util/banned.h"
 
@@ -97,7 +98,8 @@ static const struct cfg_row rows[] = {
     {"LOGIN_WINDOW_SECONDS", NULL, T_INT, OFF(login_window_seconds), 1, 86400,
         "900", 0, "failed logins are counted over this window"},
     {"TRUSTED_PROXIES", NULL, T_STR, OFF(trusted_proxies), 0, 0, "", 0,
-        "proxy addresses whose X-Forwarded-For is believed (comma list)"},
+        "proxies (addresses or networks, comma list) whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed"},
     {"CORS_ORIGINS", NULL, T_STR, OFF(cors_origins), 0, 0, "", 0,
         "allowed browser origins (comma list, * for any; empty = off)"},
     {"RUN_AS_USER", NULL, T_STR, OFF(run_as_user), 0, 0, NULL, 0,
@@ -297,6 +299,8 @@ enum gh_err
 gh_config_finish(struct gh_config *cfg, char *err, size_t errsz)
 {
 	const char *u = cfg->database_url;
+	struct gh_netset nets;
+	char nerr[128];
 
 	if (strcmp(cfg->algorithm, "HS256") != 0) {
 		snprintf(err, errsz,
@@ -309,6 +313,12 @@ gh_config_finish(struct gh_config *cfg, char *err, size_t errsz)
 		    err, errsz, "LOG_LEVEL must be debug, info, warn or error");
 		return GH_ERR_INVALID;
 	}
+	if (gh_netset_parse(cfg->trusted_proxies, &nets, nerr, sizeof(nerr)) !=
+	    GH_OK) {
+		snprintf(err, errsz, "TRUSTED_PROXIES: %s", nerr);
+		return GH_ERR_INVALID;
+	}
+	gh_netset_release(&nets);
 	if (cfg->secret_key != NULL && cfg->secret_key[0] == '\0') {
 		snprintf(err, errsz, "SECRET_KEY is set but empty");
 		return GH_ERR_INVALID;

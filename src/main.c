@@ -33,6 +33,7 @@
 #include "http/server.h"
 #include "log.h"
 #include "store/store.h"
+#include "util/netaddr.h"
 #include "util/workq.h"
 #include "util/banned.h"
 
@@ -150,6 +151,7 @@ main(int argc, char **argv)
 	struct gh_server_opts so;
 	struct gh_server *srv = NULL;
 	struct gh_cors cors;
+	struct gh_netset proxies;
 	enum gh_config_action action;
 	char err[512], pw[32];
 	sigset_t sigs;
@@ -237,6 +239,10 @@ main(int argc, char **argv)
 		gh_fatal("CORS_ORIGINS must be a comma list of "
 		         "http(s)://host[:port] origins or *");
 	so.cors = &cors;
+	if (gh_netset_parse(cfg.trusted_proxies, &proxies, err, sizeof(err)) !=
+	    GH_OK)
+		gh_fatal("TRUSTED_PROXIES: %s", err);
+	so.trusted_proxies = &proxies;
 	so.app = &app;
 	so.authenticate = gh_authn_request;
 	if (gh_server_start(&so, &srv) != GH_OK)
@@ -253,6 +259,7 @@ main(int argc, char **argv)
 	gh_store_close(app.store);
 	gh_jwt_key_free(app.jwt);
 	gh_cors_release(&cors);
+	gh_netset_release(&proxies);
 	sodium_memzero(app.dummy_hash, sizeof(app.dummy_hash));
 	free(app.openapi);
 	gh_config_release(&cfg);

@@ -18,11 +18,10 @@
  * key schedule runs per token and the secret itself is not kept.
  * libsodium is loaded anyway (argon2id, random bytes); initialising
  * OpenSSL's provider machinery only for HMAC cost ~2 MB of resident
- * memory at start (docs/DECISIONS.md).  A key also owns a pthread key:
- * each thread that uses it gets its token cache, on a list in the key so
- * that gh_jwt_key_free() can release the caches of threads that are
- * still alive; a thread that exits first releases its own through the
- * pthread key destructor.  The HMAC state is wiped on free.
+ * memory at start (docs/DECISIONS.md).  A key also owns a per-thread
+ * registry (util/tls.h): each thread that uses it gets its own token
+ * cache, released when the thread exits or by gh_jwt_key_free().  The
+ * HMAC state and the caches are wiped on free.
  *
  * Hot path: the header we write (PyJWT writes the same bytes) is known
  * by its base64url text and not decoded or parsed.  The only allocations
@@ -31,7 +30,6 @@
  * start-up and freed after every thread that used them has stopped using
  * them.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +38,7 @@
 
 #include "gh.h"
 #include "auth/jwt.h"
+#include "util/tls.h"
 #include "util/banned.h"
 
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -69,73 +68,32 @@ struct cache_ent {
 	struct gh_jwt_claims c;
 };
 
-/* One thread's token cache, linked into its key's list. */
+/* One thread's token cache (util/tls.h makes and finds it). */
 struct tctx {
-	struct tctx_list *list;
-	struct tctx *prev, *next;
 	unsigned char hkey[crypto_shorthash_KEYBYTES];
 	struct cache_ent cache[CACHE_SLOTS];
 };
 
-/* Mutable part of a key, reached through a pointer so that the const
- * key handed to sign and verify need not be cast. */
-struct tctx_list {
-	pthread_mutex_t mu;
-	struct tctx *head;
-};
-
 struct gh_jwt_key {
 	crypto_auth_hmacsha256_state keyed; /* the secret absorbed */
-	pthread_key_t tls;
-	struct tctx_list *list;
+	struct gh_tls *caches;              /* struct tctx per thread */
 };
 
-static void
-tctx_unlink(struct tctx *t)
+static void *
+tctx_make(void *arg)
 {
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		t->list->head = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
-}
+	struct tctx *t = gh_xcalloc(1, sizeof(*t));
 
-/* pthread key destructor: a thread that used a key has exited. */
-static void
-tctx_destroy(void *arg)
-{
-	struct tctx *t = arg;
-
-	pthread_mutex_lock(&t->list->mu);
-	tctx_unlink(t);
-	pthread_mutex_unlock(&t->list->mu);
-	sodium_memzero(t, sizeof(*t));
-	free(t);
-}
-
-/* This thread's state for key, created on first use; NULL on failure. */
-static struct tctx *
-thread_state(const struct gh_jwt_key *key)
-{
-	struct tctx *t;
-
-	if ((t = pthread_getspecific(key->tls)) != NULL)
-		return t;
-	t = gh_xcalloc(1, sizeof(*t));
+	GH_UNUSED(arg);
 	randombytes_buf(t->hkey, sizeof(t->hkey));
-	t->list = key->list;
-	pthread_mutex_lock(&key->list->mu);
-	t->next = key->list->head;
-	if (t->next != NULL)
-		t->next->prev = t;
-	key->list->head = t;
-	pthread_mutex_unlock(&key->list->mu);
-	if (pthread_setspecific(key->tls, t) != 0) {
-		tctx_destroy(t);
-		return NULL;
-	}
 	return t;
+}
+
+static void
+tctx_destroy(void *obj)
+{
+	sodium_memzero(obj, sizeof(struct tctx));
+	free(obj);
 }
 
 /* The cache slot token[0..len) maps to in t. */
@@ -169,32 +127,17 @@ gh_jwt_key_new(const unsigned char *secret, size_t len)
 	struct gh_jwt_key *key = gh_xcalloc(1, sizeof(*key));
 
 	crypto_auth_hmacsha256_init(&key->keyed, len > 0 ? secret : empty, len);
-	key->list = gh_xcalloc(1, sizeof(*key->list));
-	if (pthread_mutex_init(&key->list->mu, NULL) != 0)
-		abort();
-	if (pthread_key_create(&key->tls, tctx_destroy) != 0)
-		abort();
+	/* gh_jwt_verify takes a const key: the registry is its own object */
+	key->caches = gh_tls_new(tctx_make, tctx_destroy, NULL);
 	return key;
 }
 
 void
 gh_jwt_key_free(struct gh_jwt_key *key)
 {
-	struct tctx *t, *next;
-
 	if (key == NULL)
 		return;
-	/* After the delete no destructor runs; free every cache left,
-	 * including those of threads still alive (they must no longer use
-	 * the key). */
-	pthread_key_delete(key->tls);
-	for (t = key->list->head; t != NULL; t = next) {
-		next = t->next;
-		sodium_memzero(t, sizeof(*t));
-		free(t);
-	}
-	pthread_mutex_destroy(&key->list->mu);
-	free(key->list);
+	gh_tls_free(key->caches); /* threads must no longer use the key */
 	sodium_memzero(&key->keyed, sizeof(key->keyed));
 	free(key);
 }
@@ -446,7 +389,7 @@ gh_jwt_verify(const struct gh_jwt_key *key, const char *token, size_t len,
 		reason = "token too long";
 		goto out;
 	}
-	if (len <= CACHE_TOKMAX && (t = thread_state(key)) != NULL) {
+	if (len <= CACHE_TOKMAX && (t = gh_tls_get(key->caches)) != NULL) {
 		slot = cache_slot(t, token, len);
 		if (slot->len == len &&
 		    sodium_memcmp(slot->tok, token, len) == 0) {

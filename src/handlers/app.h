@@ -42,10 +42,6 @@ struct gh_app {
  * or an X-API-Key -> req->actor, req->principal, req->sid. */
 enum gh_err gh_authn_request(struct gh_req *req);
 
-/* The client's address: the peer, or the X-Forwarded-For entry that
- * TRUSTED_PROXIES vouch for.  Resolved once into req->ip. */
-const char *gh_h_ip(struct gh_req *req);
-
 /*
  * Parse the request body as a JSON object the way FastAPI does (empty
  * body, non-JSON content type, malformed JSON, duplicate keys, a

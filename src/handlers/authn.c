@@ -1,6 +1,6 @@
 /*
- * authn.c - who is calling: bearer access tokens and API keys, and the
- * client's address.
+ * authn.c - who is calling: bearer access tokens, API keys and the
+ * console's cookie.
  *
  * gh_authn_request is the server's authenticate hook; it runs before any
  * guarded handler.  A bearer token must verify (jwt.c), be an access
@@ -8,7 +8,9 @@
  * same token version, active, and whose session ("sid") is not revoked:
  * one indexed query (gh_store_auth_load).  An API key is looked up by its
  * prefix and its secret's SHA-256 compared in constant time.
- * Authorization then uses the user's current role, never a claim.
+ * Authorization then uses the user's current role, never a claim.  (The
+ * client's address is resolved by the server before dispatch:
+ * http/forwarded.h.)
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -98,16 +100,6 @@ gh_h_csrf_token(struct gh_req *req, gh_id sid, char out[GH_CSRF_BUFSZ])
 }
 
 bool
-gh_h_https(struct gh_req *req)
-{
-	const char *p;
-
-	gh_h_ip(req);
-	p = gh_req_header(req, "X-Forwarded-Proto");
-	return req->peer_trusted && p != NULL && strcasecmp(p, "https") == 0;
-}
-
-bool
 gh_h_same_origin(struct gh_req *req)
 {
 	const char *site = gh_req_header(req, "Sec-Fetch-Site");
@@ -121,7 +113,7 @@ gh_h_same_origin(struct gh_req *req)
 		return false;
 	if (origin == NULL)
 		return true;
-	scheme = gh_h_https(req) ? "https://" : "http://";
+	scheme = req->https ? "https://" : "http://";
 	n = strlen(scheme);
 	/* an Origin is scheme://host[:port], compared exactly with Host
 	 * (which carries the port when it is not the default) */
@@ -257,68 +249,4 @@ gh_authn_request(struct gh_req *req)
 out_reject:
 	sodium_memzero(&c, sizeof(c));
 	return reject(req);
-}
-
-/* Is addr one of the comma-separated TRUSTED_PROXIES? */
-static bool
-trusted(const char *list, const char *addr)
-{
-	size_t n = strlen(addr);
-	const char *p = list, *e;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		e = p + strcspn(p, ", ");
-		if ((size_t)(e - p) == n && n > 0 && memcmp(p, addr, n) == 0)
-			return true;
-		p = e;
-	}
-	return false;
-}
-
-const char *
-gh_h_ip(struct gh_req *req)
-{
-	struct gh_app *app = req->app;
-	const char *xff, *end, *start;
-	char cand[64];
-	unsigned char tmp[16];
-	size_t n;
-
-	if (req->ip_resolved)
-		return req->ip;
-	req->ip_resolved = true;
-	if (app->cfg->trusted_proxies == NULL ||
-	    app->cfg->trusted_proxies[0] == '\0' ||
-	    !trusted(app->cfg->trusted_proxies, req->ip))
-		return req->ip;
-	req->peer_trusted = true;
-	if ((xff = gh_req_header_all(req, "X-Forwarded-For")) == NULL)
-		return req->ip;
-	/* walk from the right: the first address no trusted proxy added
-	 * is the client */
-	end = xff + strlen(xff);
-	while (end > xff) {
-		start = end;
-		while (start > xff && start[-1] != ',')
-			start--;
-		while (start < end && *start == ' ')
-			start++;
-		n = (size_t)(end - start);
-		while (n > 0 && start[n - 1] == ' ')
-			n--;
-		if (n == 0 || n >= sizeof(cand))
-			break;
-		memcpy(cand, start, n);
-		cand[n] = '\0';
-		if (inet_pton(AF_INET, cand, tmp) != 1 &&
-		    inet_pton(AF_INET6, cand, tmp) != 1)
-			break; /* not an address: stop believing the header */
-		memcpy(req->ip, cand, n + 1);
-		if (!trusted(app->cfg->trusted_proxies, cand))
-			break;
-		end = start > xff ? start - 1 : xff;
-	}
-	return req->ip;
 }

@@ -27,17 +27,10 @@
 #define GH_CONSOLE_CROSS_SITE_DETAIL "Cross-site request refused"
 
 /*
- * Did the request come over TLS?  Only a peer listed in TRUSTED_PROXIES
- * is believed when it says so with X-Forwarded-Proto: https; gatehouse
- * itself speaks plain HTTP.
- */
-bool gh_h_https(struct gh_req *req);
-
-/*
  * Is the request same-origin as far as the browser tells?  False when
  * Sec-Fetch-Site is "cross-site" or "same-site", or when an Origin
  * header is present and is not this server's origin (scheme from
- * gh_h_https, host from the Host header).  A request with neither
+ * req->https, host from the Host header).  A request with neither
  * header (curl, an old browser's GET) passes.
  */
 bool gh_h_same_origin(struct gh_req *req);

@@ -305,7 +305,7 @@ login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
 	snprintf(ua, sizeof(ua), "%s", agent ? agent : "");
 	refresh_new(refresh, hash);
 	r = gh_store_session_create(app->store, u->id, hash, now,
-	    refresh_expiry(app, now), ua, gh_h_ip(req), &sid);
+	    refresh_expiry(app, now), ua, req->ip, &sid);
 	if (r != GH_OK) {
 		sodium_memzero(refresh, sizeof(refresh));
 		return gh_resp_err(
@@ -376,7 +376,7 @@ uncount_attempt(struct gh_req *req, const char *username, bool user)
 
 	if (user)
 		gh_store_login_counter_undo(app->store, "user", username);
-	gh_store_login_counter_undo(app->store, "addr", gh_h_ip(req));
+	gh_store_login_counter_undo(app->store, "addr", req->ip);
 }
 
 /*
@@ -589,12 +589,12 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	now = gh_time_now_usec() / 1000000;
 	wait_u = throttled_for(
 	    req, "user", username, app->cfg->login_max_failures, now);
-	wait_a = throttled_for(req, "addr", gh_h_ip(req),
+	wait_a = throttled_for(req, "addr", req->ip,
 	    app->cfg->login_max_failures_per_address, now);
 	if (wait_u == 0 && wait_a == 0) {
 		wait_u = count_attempt(
 		    req, "user", username, app->cfg->login_max_failures, now);
-		wait_a = count_attempt(req, "addr", gh_h_ip(req),
+		wait_a = count_attempt(req, "addr", req->ip,
 		    app->cfg->login_max_failures_per_address, now);
 	}
 	if (wait_u < 0 || wait_a < 0)

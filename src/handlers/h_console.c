@@ -79,14 +79,14 @@ cookie_line(struct gh_req *req, const char *value, char out[COOKIE_BUFSZ])
 		snprintf(out, COOKIE_BUFSZ,
 		    GH_CONSOLE_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
 		                      "SameSite=Strict%s",
-		    gh_h_https(req) ? "; Secure" : "");
+		    req->https ? "; Secure" : "");
 	else
 		snprintf(out, COOKIE_BUFSZ,
 		    GH_CONSOLE_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; "
 		                      "SameSite=Strict%s",
 		    value,
 		    (long long)app->cfg->refresh_token_expire_days * 86400,
-		    gh_h_https(req) ? "; Secure" : "");
+		    req->https ? "; Secure" : "");
 }
 
 /* {"csrf_token", "session_id", "user"} for session sid of u. */

@@ -17,6 +17,7 @@
 #include "gh.h"
 #include "policy/policy.h"
 #include "util/arena.h"
+#include "util/netaddr.h"
 
 struct MHD_Connection;
 struct gh_route;
@@ -54,8 +55,6 @@ struct gh_req {
 	void *principal;        /* the handlers' user record */
 	gh_id sid;              /* session of the bearer token, 0 for a key */
 	bool via_apikey;        /* authenticated by X-API-Key */
-	bool ip_resolved;       /* ip went through TRUSTED_PROXIES */
-	bool peer_trusted;      /* the peer is in TRUSTED_PROXIES (gh_h_ip) */
 	bool via_cookie;        /* authenticated by the console's cookie */
 	const char *cors_allow; /* Access-Control-Allow-Origin to send */
 	bool cors_vary;         /* CORS is on: answers vary by Origin */
@@ -71,7 +70,14 @@ struct gh_req {
 	bool headers_checked;
 	int64_t started_usec;
 	struct gh_conn_track *track;
-	char ip[64]; /* client address, for logs and audit */
+	/* Resolved once, before dispatch, and never changed after: the
+	 * client's address (the peer, or the X-Forwarded-For entry that
+	 * TRUSTED_PROXIES vouch for; http/forwarded.h), whether the peer
+	 * is such a proxy, and whether the client used https (only a
+	 * trusted proxy's X-Forwarded-Proto says so). */
+	char ip[GH_ADDR_STRLEN];
+	bool peer_trusted;
+	bool https;
 };
 
 /* A request header's value, or NULL. Case-insensitive name. */

@@ -36,6 +36,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "http/forwarded.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -177,6 +178,22 @@ client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		    out, (socklen_t)outsz);
+}
+
+/* The client's address and scheme, once, before anything reads them
+ * (req.h); the peer's address is in req->ip from uri_cb. */
+static void
+resolve_client(struct gh_server *s, struct gh_req *req)
+{
+	char peer[GH_ADDR_STRLEN];
+	const char *proto;
+
+	memcpy(peer, req->ip, sizeof(peer));
+	req->peer_trusted = gh_forwarded_client(s->o.trusted_proxies, peer,
+	    gh_req_header_all(req, "X-Forwarded-For"), req->ip);
+	proto = gh_req_header(req, "X-Forwarded-Proto");
+	req->https = req->peer_trusted && proto != NULL &&
+	             strcasecmp(proto, "https") == 0;
 }
 
 static void *
@@ -405,6 +422,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		req->headers_checked = true;
 		req->method = gh_method_parse(method);
 		req->path = url;
+		resolve_client(s, req);
 		check_limits(s, req, url);
 		return MHD_YES;
 	}

@@ -27,6 +27,9 @@ struct gh_server_opts {
 	size_t max_body, max_header;
 	void *app;                  /* handed to handlers as req->app */
 	const struct gh_cors *cors; /* NULL or disabled: no CORS */
+	/* TRUSTED_PROXIES: peers whose X-Forwarded-For and
+	 * X-Forwarded-Proto are believed (NULL: none) */
+	const struct gh_netset *trusted_proxies;
 	/*
 	 * Called for a route whose guard is not public.  On success it sets
 	 * req->authenticated and req->actor and returns GH_OK; otherwise it

@@ -3,17 +3,16 @@
  * by a store-wide epoch (see store_cache.h for the rule).
  *
  * Each thread that asks gets its own pair of direct-mapped tables through
- * a pthread key, so the read path takes no lock: hash the key with this
- * thread's SipHash key, look at one slot, compare.  The tables are
- * allocated zeroed on the thread's first call, so the pages of slots
- * never used are never touched (they cost no resident memory).
+ * a per-thread registry (util/tls.h), so the read path takes no lock: hash the
+ * key with this thread's SipHash key, look at one slot, compare.  The tables
+ * are allocated zeroed on the thread's first call, so the pages of slots never
+ * used are never touched (they cost no resident memory).
  *
- * Memory: a thread's tables are freed by the key's destructor when the
- * thread exits, or by gh_store_cache_free for threads still alive (which
- * must no longer use the store).  Strings handed out are copies in the
+ * Memory: a thread's tables are freed when the thread exits, or by
+ * gh_store_cache_free for threads still alive (which must no longer use
+ * the store).  Strings handed out are copies in the
  * caller's arena.
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 
 #include "gh.h"
 #include "store/store_cache.h"
+#include "util/tls.h"
 #include "util/banned.h"
 
 #define USER_TEXT 192 /* username '\0' email '\0'; longer: not cached */
@@ -53,7 +53,6 @@ struct key_ent {
 };
 
 struct tcache {
-	struct tcache *prev, *next; /* the cache's list, for freeing */
 	struct gh_store_cache *owner;
 	unsigned char hkey[crypto_shorthash_KEYBYTES];
 	struct auth_ent *auth;
@@ -64,9 +63,7 @@ struct gh_store_cache {
 	_Atomic uint64_t epoch;
 	unsigned slots, key_slots;
 	int64_t ttl;
-	pthread_key_t tls;
-	pthread_mutex_t mu; /* guards the list */
-	struct tcache *head;
+	struct gh_tls *tables; /* struct tcache per thread */
 };
 
 static int64_t
@@ -79,8 +76,10 @@ mono_usec(void)
 }
 
 static void
-tcache_release(struct tcache *t)
+tcache_destroy(void *obj)
 {
+	struct tcache *t = obj;
+
 	sodium_memzero(t->keys, sizeof(*t->keys) * t->owner->key_slots);
 	free(t->auth);
 	free(t->keys);
@@ -88,47 +87,23 @@ tcache_release(struct tcache *t)
 	free(t);
 }
 
-/* pthread key destructor: a thread that used the cache has exited. */
-static void
-tcache_destroy(void *arg)
+static void *
+tcache_make(void *arg)
 {
-	struct tcache *t = arg;
-	struct gh_store_cache *c = t->owner;
+	struct gh_store_cache *c = arg;
+	struct tcache *t = gh_xcalloc(1, sizeof(*t));
 
-	pthread_mutex_lock(&c->mu);
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		c->head = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
-	pthread_mutex_unlock(&c->mu);
-	tcache_release(t);
+	t->owner = c;
+	t->auth = gh_xcalloc(c->slots, sizeof(*t->auth));
+	t->keys = gh_xcalloc(c->key_slots, sizeof(*t->keys));
+	randombytes_buf(t->hkey, sizeof(t->hkey));
+	return t;
 }
 
 static struct tcache *
 tcache_get(struct gh_store_cache *c)
 {
-	struct tcache *t = pthread_getspecific(c->tls);
-
-	if (t != NULL)
-		return t;
-	t = gh_xcalloc(1, sizeof(*t));
-	t->owner = c;
-	t->auth = gh_xcalloc(c->slots, sizeof(*t->auth));
-	t->keys = gh_xcalloc(c->key_slots, sizeof(*t->keys));
-	randombytes_buf(t->hkey, sizeof(t->hkey));
-	pthread_mutex_lock(&c->mu);
-	t->next = c->head;
-	if (t->next != NULL)
-		t->next->prev = t;
-	c->head = t;
-	pthread_mutex_unlock(&c->mu);
-	if (pthread_setspecific(c->tls, t) != 0) {
-		tcache_destroy(t);
-		return NULL;
-	}
-	return t;
+	return gh_tls_get(c->tables);
 }
 
 static uint64_t
@@ -173,30 +148,17 @@ gh_store_cache_new(unsigned slots, int64_t ttl_usec)
 	c->slots = slots;
 	c->key_slots = GH_MAX(MIN_KEY_SLOTS, slots / 16);
 	c->ttl = ttl_usec;
-	if (pthread_mutex_init(&c->mu, NULL) != 0 ||
-	    pthread_key_create(&c->tls, tcache_destroy) != 0)
-		abort();
+	c->tables = gh_tls_new(tcache_make, tcache_destroy, c);
 	return c;
 }
 
 void
 gh_store_cache_free(struct gh_store_cache *c)
 {
-	struct tcache *t, *next;
-
 	if (c == NULL)
 		return;
-	/* after the delete no destructor runs: free every thread's tables,
-	 * including those of threads still alive */
-	pthread_key_delete(c->tls);
-	pthread_mutex_lock(&c->mu);
-	for (t = c->head; t != NULL; t = next) {
-		next = t->next;
-		tcache_release(t);
-	}
-	c->head = NULL;
-	pthread_mutex_unlock(&c->mu);
-	pthread_mutex_destroy(&c->mu);
+	/* every thread's tables, those of threads still alive included */
+	gh_tls_free(c->tables);
 	free(c);
 }
 

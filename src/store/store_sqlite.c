@@ -1,7 +1,7 @@
 /*
  * store_sqlite.c - the embedded SQLite backend.
  *
- * One reading connection per thread (pthread key), opened on the
+ * One reading connection per thread (util/tls.h), opened on the
  * thread's first call, with every statement prepared once and kept
  * (prepare_v3 PERSISTENT).  Connections run in WAL mode with
  * synchronous=NORMAL and a busy timeout, so readers never wait for the
@@ -16,10 +16,11 @@
  * and fsync inside some request's commit) and writes the queued audit
  * rows.
  *
- * Ownership: the store owns every connection; a thread's connection is
- * closed by the key destructor when the thread exits, the rest by
- * close().  Strings of returned records are copied into the caller's
- * arena; list callbacks see SQLite's own buffers (borrowed).
+ * Ownership: the store owns every connection: a thread's reader is
+ * closed when the thread exits, or by close() for threads still alive;
+ * the writer by close(), the checkpointer's own when its thread ends.  Strings
+ * of returned records are copied into the caller's arena; list callbacks see
+ * SQLite's own buffers (borrowed).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "store/store_sqlite.h"
 #include "store/store_sqlite_int.h"
 #include "util/timefmt.h"
+#include "util/tls.h"
 #include "util/banned.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -114,29 +116,6 @@ conn_free(struct gh_sqlite_conn *c)
 	free(c);
 }
 
-static void
-conn_unlink(struct sqlite_store *s, struct gh_sqlite_conn *c)
-{
-	pthread_mutex_lock(&s->mu);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	pthread_mutex_unlock(&s->mu);
-}
-
-/* pthread key destructor: the thread is exiting. */
-static void
-conn_destroy(void *p)
-{
-	struct gh_sqlite_conn *c = p;
-
-	conn_unlink(c->owner, c);
-	conn_free(c);
-}
-
 static enum gh_err
 conn_open(struct sqlite_store *s, struct gh_sqlite_conn **out)
 {
@@ -164,14 +143,23 @@ conn_open(struct sqlite_store *s, struct gh_sqlite_conn **out)
 		return GH_ERR_DB;
 	}
 	c->owner = s;
-	pthread_mutex_lock(&s->mu);
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
-	pthread_mutex_unlock(&s->mu);
 	*out = c;
 	return GH_OK;
+}
+
+/* The per-thread registry's maker and destroyer (util/tls.h). */
+static void *
+reader_make(void *arg)
+{
+	struct gh_sqlite_conn *c;
+
+	return conn_open(arg, &c) == GH_OK ? c : NULL;
+}
+
+static void
+reader_destroy(void *obj)
+{
+	conn_free(obj);
 }
 
 /* The writer's commit hook: the WAL holds `pages` pages. */
@@ -197,7 +185,6 @@ struct gh_sqlite_conn *
 gh_sqlite_conn(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
-	struct gh_sqlite_conn *c;
 
 	if (tl_writing == s) {
 		if (s->writer == NULL && conn_open(s, &s->writer) == GH_OK) {
@@ -210,10 +197,7 @@ gh_sqlite_conn(struct gh_store *gs)
 		}
 		return s->writer;
 	}
-	c = pthread_getspecific(s->key);
-	if (c == NULL && conn_open(s, &c) == GH_OK)
-		pthread_setspecific(s->key, c);
-	return c;
+	return gh_tls_get(s->readers);
 }
 
 sqlite3_stmt *
@@ -736,7 +720,7 @@ static void *
 bg_main(void *arg)
 {
 	struct sqlite_store *s = arg;
-	struct gh_sqlite_conn *c = NULL; /* freed with conns at close */
+	struct gh_sqlite_conn *c = NULL; /* the checkpointer's own */
 	bool ckpt, audit, stop;
 
 	pthread_mutex_lock(&s->bg_mu);
@@ -757,6 +741,8 @@ bg_main(void *arg)
 			break;
 	}
 	pthread_mutex_unlock(&s->bg_mu);
+	if (c != NULL)
+		conn_free(c);
 	return NULL;
 }
 
@@ -777,17 +763,12 @@ static void
 s_close(struct gh_store *gs)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
-	struct gh_sqlite_conn *c, *next;
 
 	bg_stop(s);
 	gh_sqlite_audit_drop(s);
-	pthread_setspecific(s->key, NULL);
-	pthread_key_delete(s->key);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_free(c);
-	}
-	pthread_mutex_destroy(&s->mu);
+	gh_tls_free(s->readers); /* threads still alive must not use s */
+	if (s->writer != NULL)
+		conn_free(s->writer);
 	pthread_mutex_destroy(&s->write_mu);
 	pthread_mutex_destroy(&s->bg_mu);
 	pthread_cond_destroy(&s->bg_cv);
@@ -974,19 +955,10 @@ gh_store_sqlite_open(const char *path, struct gh_store **out)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s->base.ops = &sqlite_ops;
 	s->path = gh_xstrdup(path);
-	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->write_mu, NULL);
 	pthread_mutex_init(&s->bg_mu, NULL);
 	pthread_cond_init(&s->bg_cv, NULL);
-	if (pthread_key_create(&s->key, conn_destroy) != 0) {
-		pthread_mutex_destroy(&s->mu);
-		pthread_mutex_destroy(&s->write_mu);
-		pthread_mutex_destroy(&s->bg_mu);
-		pthread_cond_destroy(&s->bg_cv);
-		free(s->path);
-		free(s);
-		return GH_ERR_INTERNAL;
-	}
+	s->readers = gh_tls_new(reader_make, reader_destroy, s);
 	if ((c = gh_sqlite_conn(&s->base)) == NULL) {
 		r = GH_ERR_DB;
 		goto out;

@@ -32,15 +32,12 @@ struct gh_sqlite_conn {
 	int tx_depth; /* open gh_sqlite_tx_begin()s */
 	sqlite3_stmt *st[GH_SQLITE_MAX_STMTS];
 	struct sqlite_store *owner;
-	struct gh_sqlite_conn *prev, *next;
 };
 
 struct sqlite_store {
 	struct gh_store base;
 	char *path;
-	pthread_key_t key;
-	pthread_mutex_t mu; /* guards conns */
-	struct gh_sqlite_conn *conns;
+	struct gh_tls *readers; /* a connection per thread (util/tls.h) */
 	/* One writer at a time inside this process: SQLite allows one
 	 * anyway, and its busy handler waits by sleeping (up to 100 ms a
 	 * step), which made write latency spiky under load.  The busy

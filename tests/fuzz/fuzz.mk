@@ -51,7 +51,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -pthread $(FUZZ_WARN) -MMD -MP \
 FUZZ_LDLIBS = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
 
 FUZZ_TARGETS := fuzz_jwt fuzz_form fuzz_router fuzz_dotenv fuzz_email \
-                fuzz_utf8 fuzz_json fuzz_cookie
+                fuzz_utf8 fuzz_json fuzz_cookie fuzz_forwarded
 FUZZ_BINS    := $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 # The targets `fuzz` and `fuzz-smoke` run (all built either way), e.g.
 #   make fuzz FUZZ_RUN_TARGETS=fuzz_jwt FUZZ_SECONDS=600
@@ -59,15 +59,17 @@ FUZZ_RUN_TARGETS ?= $(FUZZ_TARGETS)
 
 # The src/ files each target links.  fuzz_router takes all of src/ but
 # main.c (and the generated schema), since routes.c names every handler.
-FUZZ_SRC_fuzz_jwt    := src/auth/jwt.c src/util/alloc.c
+FUZZ_SRC_fuzz_jwt    := src/auth/jwt.c src/util/tls.c src/util/alloc.c
 FUZZ_SRC_fuzz_form   := src/util/form.c src/util/arena.c src/util/alloc.c
 FUZZ_SRC_fuzz_router := $(filter-out src/main.c,$(sort $(shell find src -name '*.c')))
-FUZZ_SRC_fuzz_dotenv := src/config.c src/log.c src/util/timefmt.c \
+FUZZ_SRC_fuzz_dotenv := src/config.c src/log.c src/util/timefmt.c src/util/netaddr.c \
                         src/util/validate.c src/util/utf8.c src/util/alloc.c
 FUZZ_SRC_fuzz_email  := src/util/validate.c src/util/utf8.c
 FUZZ_SRC_fuzz_utf8   := src/util/utf8.c
 FUZZ_SRC_fuzz_json   := src/util/utf8.c
 FUZZ_SRC_fuzz_cookie := src/util/cookie.c
+FUZZ_SRC_fuzz_forwarded := src/http/forwarded.c src/util/netaddr.c \
+                           src/util/alloc.c
 FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
                         $(FUZZ_OUT)/obj/gen/docs_assets.o \
                         $(FUZZ_OUT)/obj/gen/console_assets.o
@@ -83,6 +85,7 @@ FUZZ_MAXLEN_fuzz_email  := 2100 # 2048 code points, 254 bytes
 FUZZ_MAXLEN_fuzz_utf8   := 512  # several 8-byte words
 FUZZ_MAXLEN_fuzz_json   := 4096
 FUZZ_MAXLEN_fuzz_cookie := 1024 # a few cookies
+FUZZ_MAXLEN_fuzz_forwarded := 1024 # a chain of a dozen proxies
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 

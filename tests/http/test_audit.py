@@ -308,3 +308,66 @@ def test_no_secret_in_any_entry(client, admin):
     assert_no_secret(text, *secrets)
     assert "$argon2" not in text and "$2b$" not in text
     assert PASSWORD not in text
+
+
+# ---------------------------------------------------------------- behind a proxy
+
+def test_every_event_records_the_client_behind_a_proxy(spawn_server):
+    """Behind a trusted proxy that appends to X-Forwarded-For the way
+    nginx's $proxy_add_x_forwarded_for does ("client, proxy"), every
+    audited event records the client's address, never the proxy's."""
+    sp = spawn_server(env={"LOGIN_MAX_FAILURES": "2",
+                           "TRUSTED_PROXIES": "127.0.0.1"})
+    c = private_client(sp)
+    c.s.headers["X-Forwarded-For"] = "10.1.2.3, 127.0.0.1"
+    try:
+        adm = new_full_user(c)
+        u = new_full_user(c)
+        victim = new_full_user(c)
+        # login.success (new_full_user), login.failure, login.throttled
+        for _ in range(2):
+            assert login_response(c, victim.username, "nope").status_code \
+                == 401
+        assert login_response(c, victim.username, PASSWORD).status_code \
+            == 429
+        # token.refresh, then token.reuse_detected with the spent token
+        r = refresh_json(c, u.refresh_token)
+        assert r.status_code == 200, r.text
+        assert refresh_json(c, u.refresh_token).status_code == 401
+        # token.revoke, logout, session.revoke
+        s1 = login_full(c, u.username, PASSWORD)
+        r = c.post("/auth/revoke", data={"token": s1["refresh_token"]})
+        assert r.status_code == 200
+        s2 = login_full(c, u.username, PASSWORD)
+        r = c.post("/auth/logout", headers=bearer(s2["access_token"]))
+        assert r.status_code == 204, r.text
+        s3 = login_full(c, u.username, PASSWORD)
+        s4 = login_full(c, u.username, PASSWORD)
+        r = c.delete(f"/users/me/sessions/{sid_of(s4['access_token'])}",
+                     headers=bearer(s3["access_token"]))
+        assert r.status_code == 204, r.text
+        # apikey.create, apikey.revoke
+        h = bearer(s3["access_token"])
+        u.token = s3["access_token"]
+        k = make_api_key(c, u)
+        r = c.delete(f"/api-keys/{k['id']}", headers=h)
+        assert r.status_code == 204, r.text
+        # password.change
+        r = c.post("/users/me/password", headers=h, json={
+            "current_password": PASSWORD, "new_password": PASSWORD + "2"})
+        assert r.status_code == 204, r.text
+        # user.update, user.delete
+        r = c.patch(f"/admin/users/{u.id}", headers=adm.headers,
+                    json={"role": "moderator"})
+        assert r.status_code == 200, r.text
+        r = c.delete(f"/users/{u.id}", headers=adm.headers)
+        assert r.status_code == 204, r.text
+
+        entries = audit(c, adm, limit=1000)
+        assert {e["event"] for e in entries} == set(EVENTS), \
+            set(EVENTS) - {e["event"] for e in entries}
+        wrong = [(e["event"], e["ip"]) for e in entries
+                 if e["ip"] != "10.1.2.3"]
+        assert not wrong, wrong
+    finally:
+        c.close()
