@@ -243,6 +243,8 @@ main(int argc, char **argv)
 	    GH_OK)
 		gh_fatal("TRUSTED_PROXIES: %s", err);
 	so.trusted_proxies = &proxies;
+	so.routes = gh_routes;
+	so.nroutes = gh_routes_count;
 	so.app = &app;
 	so.authenticate = gh_authn_request;
 	if (gh_server_start(&so, &srv) != GH_OK)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "auth/jwt.h"
+#include "auth/token.h"
 #include "auth/password.h"
 #include "config.h"
 #include "http/req.h"
@@ -36,24 +37,16 @@ struct gh_app {
 /* API keys are "gh_" + 12 hex characters of prefix + "_" + 43 base64url
  * characters of secret (256 bits). */
 #define GH_APIKEY_PREFIX_LEN 12
-#define GH_APIKEY_SECRET_LEN 43
+#define GH_APIKEY_SECRET_LEN GH_TOKEN_LEN
 
 /* The authenticate hook of the server (authn.c): a Bearer access token
  * or an X-API-Key -> req->actor, req->principal, req->sid. */
 enum gh_err gh_authn_request(struct gh_req *req);
 
 /*
- * Parse the request body as a JSON object the way FastAPI does (empty
- * body, non-JSON content type, malformed JSON, duplicate keys, a
- * non-object: each a 422 with FastAPI's loc/msg/type).  On failure the
- * 422 is already queued and the error is returned.  *out is a new
- * reference on success.
- */
-enum gh_err gh_h_json_body(struct gh_req *req, json_t **out);
-
-/*
- * Read string field name of obj into *out (borrowed from obj).  Appends
- * a FastAPI-style error to errs when the field is missing (and required),
+ * Read string field name of obj into *out (borrowed from obj), for the
+ * bodies no schema describes (the console's sign-in).  Appends a
+ * FastAPI-style error to errs when the field is missing (and required),
  * null, not a string, or outside min..max code points (max 0 = no upper
  * bound).  Returns false when an error was appended; *out is NULL when
  * the field is absent.
@@ -61,19 +54,15 @@ enum gh_err gh_h_json_body(struct gh_req *req, json_t **out);
 bool gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
     size_t max, json_t *errs, const char **out);
 
-/* Parse the path id of req->params[i]; on a non-integer append a
- * loc ["path", name] error to errs.  Returns the gh_parse_id result. */
-enum gh_err gh_h_path_id(
-    struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out);
-
 /*
- * Read the optional query parameter name as an integer in lo..hi (the
- * checks of FastAPI's Query(ge=lo, le=hi)).  Absent: true, *out kept.
- * Otherwise appends a loc ["query", name] error with pydantic's message
- * to errs and returns false, or sets *out and returns true.
+ * The fields of the request body, as the server validated it against
+ * the row's schema (req->json, http/input.h): a string (NULL when
+ * absent; it lives until the request completes), a boolean (1, 0, or -1
+ * when absent), an integer (dflt when absent).
  */
-bool gh_h_query_int(struct gh_req *req, const char *name, int64_t lo,
-    int64_t hi, json_t *errs, int64_t *out);
+const char *gh_h_str(struct gh_req *req, const char *name);
+int gh_h_bool(struct gh_req *req, const char *name);
+int64_t gh_h_int(struct gh_req *req, const char *name, int64_t dflt);
 
 /* Append a UserResponse / PostResponse object to w. */
 void gh_h_user_write(struct gh_jsonw *w, const struct gh_user *u);
@@ -143,14 +132,6 @@ void gh_audit(struct gh_req *req, const char *event, bool success,
     gh_id user_id, const char *username, gh_id target_user_id,
     const char *detail);
 
-/*
- * The ownership guard of a GH_GUARD_OWNER route, once the handler has
- * loaded the row: GH_OK when gh_policy_allow(actor, route's action,
- * owner_id) says yes; otherwise the route's 403 is queued (check
- * req->responded).  Any other guard is refused: fail closed.
- */
-enum gh_err gh_h_owner_check(struct gh_req *req, gh_id owner_id);
-
 /* Route handlers (routes.c refers to them). */
 enum gh_err h_meta_root(struct gh_req *req);
 enum gh_err h_meta_healthz(struct gh_req *req);
@@ -172,6 +153,7 @@ enum gh_err h_posts_create(struct gh_req *req);
 enum gh_err h_posts_list(struct gh_req *req);
 enum gh_err h_posts_update(struct gh_req *req);
 enum gh_err h_posts_delete(struct gh_req *req);
+enum gh_err h_posts_owner(struct gh_req *req, gh_id id, gh_id *owner);
 enum gh_err h_todos_list(struct gh_req *req);
 enum gh_err h_todos_create(struct gh_req *req);
 enum gh_err h_todos_get(struct gh_req *req);

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "auth/token.h"
 #include "handlers/app.h"
 #include "handlers/console.h"
 #include "http/resp.h"
@@ -65,7 +66,7 @@ gh_console_authn(struct gh_req *req, const char *cookie_header)
 		sodium_memzero(val, sizeof(val));
 		return reject(req);
 	}
-	crypto_hash_sha256(h, (const unsigned char *)val, strlen(val));
+	gh_token_hash(val, strlen(val), h);
 	sodium_memzero(val, sizeof(val));
 	r = gh_store_session_by_cookie(
 	    app->store, h, gh_time_now_usec(), &sid, &uid);
@@ -173,7 +174,7 @@ authn_key(struct gh_req *req, const char *key)
 	r = gh_store_apikey_by_prefix(app->store, prefix, req->arena, &k);
 	if (r == GH_ERR_DB)
 		return gh_resp_err(req, r, NULL);
-	crypto_hash_sha256(h, (const unsigned char *)secret, strlen(secret));
+	gh_token_hash(secret, strlen(secret), h);
 	/* compare even for an unknown prefix, so the check itself costs the
 	 * same; the lookup does not: a prefix used recently on this thread
 	 * is a cache hit, an unknown one a query (prefixes are not secret) */

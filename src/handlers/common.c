@@ -24,87 +24,6 @@
 
 #define STREAM_PAGE 256
 
-/* application/json or application/<x>+json (FastAPI 0.92 rule). */
-static bool
-json_content_type(const char *ct)
-{
-	const char *semi, *slash;
-	size_t n;
-
-	if (ct == NULL)
-		return true; /* no type: FastAPI parses JSON */
-	while (*ct == ' ')
-		ct++;
-	semi = strchr(ct, ';');
-	n = semi ? (size_t)(semi - ct) : strlen(ct);
-	while (n > 0 && ct[n - 1] == ' ')
-		n--;
-	if (n < 12 || strncasecmp(ct, "application/", 12) != 0)
-		return false;
-	slash = ct + 12;
-	n -= 12;
-	return (n == 4 && strncasecmp(slash, "json", 4) == 0) ||
-	       (n >= 5 && strncasecmp(slash + n - 5, "+json", 5) == 0);
-}
-
-enum gh_err
-gh_h_json_body(struct gh_req *req, json_t **out)
-{
-	json_t *errs, *v, *ctx;
-	json_error_t je;
-	size_t n;
-
-	*out = NULL;
-	if (req->body_len == 0) {
-		errs = gh_verr_new();
-		gh_verr_add(errs, "body", NULL, -1, "field required",
-		    "value_error.missing", NULL);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	if (!json_content_type(gh_req_header(req, "Content-Type"))) {
-		errs = gh_verr_new();
-		gh_verr_add(errs, "body", NULL, -1, "value is not a valid dict",
-		    "type_error.dict", NULL);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	v = json_loadb(req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-	if (v == NULL) {
-		/* jansson may quote a partial UTF-8 sequence in its message:
-		 * cut it back to valid UTF-8, or json_pack refuses it */
-		n = gh_utf8_valid_prefix(je.text, strlen(je.text));
-		je.text[n] = '\0';
-		errs = gh_verr_new();
-		ctx = json_pack("{s:s,s:I,s:i,s:i}", "msg", je.text, "pos",
-		    (json_int_t)je.position, "lineno", je.line, "colno",
-		    je.column);
-		gh_verr_add(errs, "body", NULL, (int64_t)je.position, je.text,
-		    "value_error.jsondecode", ctx);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	if (json_is_null(v)) { /* FastAPI reads a JSON null as no body */
-		json_decref(v);
-		errs = gh_verr_new();
-		gh_verr_add(errs, "body", NULL, -1, "field required",
-		    "value_error.missing", NULL);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		errs = gh_verr_new();
-		gh_verr_add(errs, "body", NULL, -1, "value is not a valid dict",
-		    "type_error.dict", NULL);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	*out = v;
-	return GH_OK;
-}
-
 bool
 gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
     size_t max, json_t *errs, const char **out)
@@ -153,74 +72,26 @@ gh_h_str_field(json_t *obj, const char *name, bool required, size_t min,
 	return true;
 }
 
-enum gh_err
-gh_h_path_id(
-    struct gh_req *req, int i, const char *name, json_t *errs, gh_id *out)
+const char *
+gh_h_str(struct gh_req *req, const char *name)
 {
-	enum gh_err r = gh_parse_id(req->params[i], out);
-
-	if (r == GH_ERR_INVALID) {
-		json_t *loc = json_pack("[s,s]", "path", name);
-
-		json_array_append_new(
-		    errs, json_pack("{s:o,s:s,s:s}", "loc", loc, "msg",
-		              "value is not a valid integer", "type",
-		              "type_error.integer"));
-	}
-	return r;
+	return json_string_value(json_object_get(req->json, name));
 }
 
-bool
-gh_h_query_int(struct gh_req *req, const char *name, int64_t lo, int64_t hi,
-    json_t *errs, int64_t *out)
+int
+gh_h_bool(struct gh_req *req, const char *name)
 {
-	const char *v = gh_req_query(req, name), *d;
-	char msg[96];
-	gh_id id;
-	enum gh_err r;
+	json_t *v = json_object_get(req->json, name);
 
-	if (v == NULL)
-		return true;
-	r = gh_parse_id(v, &id);
-	if (r == GH_ERR_INVALID) {
-		json_array_append_new(
-		    errs, json_pack("{s:[s,s],s:s,s:s}", "loc", "query", name,
-		              "msg", "value is not a valid integer", "type",
-		              "type_error.integer"));
-		return false;
-	}
-	if (r != GH_OK) {
-		/* gh_parse_id refuses what cannot name a row: zero (which
-		 * after_id allows; "00", "-0" and "+0" are zero to int() too),
-		 * negatives, and values beyond 64 bits */
-		d = v + (v[0] == '+' || v[0] == '-');
-		if (d[strspn(d, "0")] == '\0')
-			id = 0;
-		else
-			id = v[0] == '-' ? lo - 1 : hi + 1;
-	}
-	if (id < lo) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is greater than or equal to %lld",
-		    (long long)lo);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_ge", "ctx",
-		        "limit_value", (json_int_t)lo));
-		return false;
-	}
-	if (id > hi) {
-		snprintf(msg, sizeof(msg),
-		    "ensure this value is less than or equal to %lld",
-		    (long long)hi);
-		json_array_append_new(errs,
-		    json_pack("{s:[s,s],s:s,s:s,s:{s:I}}", "loc", "query", name,
-		        "msg", msg, "type", "value_error.number.not_le", "ctx",
-		        "limit_value", (json_int_t)hi));
-		return false;
-	}
-	*out = id;
-	return true;
+	return json_is_boolean(v) ? json_is_true(v) : -1;
+}
+
+int64_t
+gh_h_int(struct gh_req *req, const char *name, int64_t dflt)
+{
+	json_t *v = json_object_get(req->json, name);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
 void
@@ -393,17 +264,6 @@ gh_h_stream_list_ctx(struct gh_req *req, gh_h_page_ctx_fn page, const void *ctx,
 	s->remaining = limit;
 	gh_jsonw_raw(&s->out, "[", 1);
 	return gh_resp_stream(req, stream_read, s, stream_free);
-}
-
-enum gh_err
-gh_h_owner_check(struct gh_req *req, gh_id owner_id)
-{
-	const struct gh_route *rt = req->route;
-
-	if (rt->guard == GH_GUARD_OWNER &&
-	    gh_policy_allow(&req->actor, rt->action, owner_id))
-		return GH_OK;
-	return gh_resp_err(req, GH_ERR_DENIED, rt->deny_detail);
 }
 
 static enum gh_err

@@ -16,12 +16,13 @@
 #include <stdbool.h>
 
 #include "auth/csrf.h"
+#include "auth/token.h"
 #include "http/req.h"
 #include "store/store.h"
 
 #define GH_CONSOLE_COOKIE "gh_session"
 /* the cookie's value: 32 random bytes, base64url without padding */
-#define GH_CONSOLE_COOKIE_LEN 43
+#define GH_CONSOLE_COOKIE_LEN GH_TOKEN_LEN
 #define GH_CONSOLE_CSRF_HEADER "X-CSRF-Token"
 #define GH_CONSOLE_CSRF_DETAIL "CSRF token missing or invalid"
 #define GH_CONSOLE_CROSS_SITE_DETAIL "Cross-site request refused"

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "auth/token.h"
 #include "handlers/app.h"
 #include "http/resp.h"
 #include "log.h"
@@ -16,11 +17,6 @@
 #include "util/timefmt.h"
 #include "util/utf8.h"
 #include "util/banned.h"
-
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 128
-#define KEY_NAME_MAX 100
-#define KEY_DAYS_MAX 3650
 
 static void
 put_time(struct gh_jsonw *w, int64_t usec)
@@ -85,19 +81,10 @@ enum gh_err
 h_account_session_delete(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
 	enum gh_err r;
-	gh_id id = 0;
 
-	r = gh_h_path_id(req, 0, "session_id", errs, &id);
-	if (r == GH_ERR_INVALID)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (r == GH_OK)
-		r = gh_store_session_revoke(
-		    app->store, id, req->actor.uid, gh_time_now_usec());
-	else
-		r = GH_ERR_NOTFOUND;
+	r = gh_store_session_revoke(
+	    app->store, req->id, req->actor.uid, gh_time_now_usec());
 	if (r != GH_OK)
 		return gh_resp_err(
 		    req, r, r == GH_ERR_NOTFOUND ? "Session not found" : NULL);
@@ -169,22 +156,14 @@ h_account_password(struct gh_req *req)
 	const struct gh_user *u = req->principal;
 	struct gh_user row;
 	const char *cur, *next;
-	json_t *body, *errs;
 	enum gh_err r;
 
 	if (req->resumed)
 		return change_finish(req, p);
-	if ((r = gh_h_json_body(req, &body)) != GH_OK)
-		return r;
-	errs = gh_verr_new();
-	gh_h_str_field(body, "current_password", true, 0, 0, errs, &cur);
-	gh_h_str_field(body, "new_password", true, PASSWORD_MIN, PASSWORD_MAX,
-	    errs, &next);
-	if (json_array_size(errs) > 0) {
-		r = gh_resp_422(req, errs);
-		goto out;
-	}
-	json_decref(errs);
+	/* the body passed PasswordChange (http/input.h); the server wipes
+	 * jansson's copies of both passwords when the request completes */
+	cur = gh_h_str(req, "current_password");
+	next = gh_h_str(req, "new_password");
 	/* the principal carries no hash (gh_store_auth_load): read it */
 	if ((r = gh_store_user_get(app->store, u->id, req->arena, &row)) !=
 	    GH_OK) {
@@ -216,17 +195,6 @@ h_account_password(struct gh_req *req)
 	}
 	r = GH_OK;
 out:
-	/* jansson's copies of the passwords */
-	if (json_is_string(json_object_get(body, "current_password")))
-		sodium_memzero((void *)(uintptr_t)json_string_value(
-		                   json_object_get(body, "current_password")),
-		    json_string_length(
-		        json_object_get(body, "current_password")));
-	if (json_is_string(json_object_get(body, "new_password")))
-		sodium_memzero((void *)(uintptr_t)json_string_value(
-		                   json_object_get(body, "new_password")),
-		    json_string_length(json_object_get(body, "new_password")));
-	json_decref(body);
 	return r;
 }
 
@@ -252,74 +220,24 @@ key_write(struct gh_jsonw *w, const struct gh_apikey *k, const char *key)
 	gh_jsonw_lit(w, "}");
 }
 
-/* "expires_in_days": absent, or an integer 1..3650 (pydantic's errors). */
-static bool
-days_field(json_t *body, json_t *errs, int64_t *days)
-{
-	json_t *v = json_object_get(body, "expires_in_days");
-	char msg[96];
-
-	*days = 0;
-	if (v == NULL)
-		return true;
-	if (json_is_null(v)) {
-		gh_verr_add(errs, "body", "expires_in_days", -1,
-		    "none is not an allowed value",
-		    "type_error.none.not_allowed", NULL);
-		return false;
-	}
-	if (!json_is_integer(v)) {
-		gh_verr_add(errs, "body", "expires_in_days", -1,
-		    "value is not a valid integer", "type_error.integer", NULL);
-		return false;
-	}
-	*days = json_integer_value(v);
-	if (*days < 1 || *days > KEY_DAYS_MAX) {
-		bool lo = *days < 1;
-
-		snprintf(msg, sizeof(msg),
-		    lo ? "ensure this value is greater than or equal to %d"
-		       : "ensure this value is less than or equal to %d",
-		    lo ? 1 : KEY_DAYS_MAX);
-		gh_verr_add(errs, "body", "expires_in_days", -1, msg,
-		    lo ? "value_error.number.not_ge"
-		       : "value_error.number.not_le",
-		    json_pack("{s:i}", "limit_value", lo ? 1 : KEY_DAYS_MAX));
-		return false;
-	}
-	return true;
-}
-
 enum gh_err
 h_apikeys_create(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	unsigned char raw[32], prefix_raw[GH_APIKEY_PREFIX_LEN / 2];
+	unsigned char prefix_raw[GH_APIKEY_PREFIX_LEN / 2];
 	unsigned char hash[GH_TOKEN_HASH_LEN];
-	char secret[GH_APIKEY_SECRET_LEN + 1], prefix[GH_APIKEY_PREFIX_LEN + 1];
+	char secret[GH_TOKEN_BUFSZ], prefix[GH_APIKEY_PREFIX_LEN + 1];
 	char key[GH_APIKEY_PREFIX_LEN + GH_APIKEY_SECRET_LEN + 8];
 	struct gh_jsonw w = {0};
 	struct gh_apikey k;
-	const char *name;
-	json_t *body, *errs;
-	int64_t days, now = gh_time_now_usec();
+	const char *name = gh_h_str(req, "name");
+	int64_t days = gh_h_int(req, "expires_in_days", 0),
+	        now = gh_time_now_usec();
 	enum gh_err r = GH_ERR_CONFLICT;
 	int tries;
 
-	if ((r = gh_h_json_body(req, &body)) != GH_OK)
-		return r;
-	errs = gh_verr_new();
-	gh_h_str_field(body, "name", true, 1, KEY_NAME_MAX, errs, &name);
-	days_field(body, errs, &days);
-	if (json_array_size(errs) > 0) {
-		json_decref(body);
-		return gh_resp_422(req, errs);
-	}
-	json_decref(errs);
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(secret, sizeof(secret), raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_hash_sha256(hash, (const unsigned char *)secret, strlen(secret));
+	/* the body passed ApiKeyCreate (http/input.h) */
+	gh_token_new(secret, hash);
 	for (tries = 0, r = GH_ERR_CONFLICT; tries < 4 && r == GH_ERR_CONFLICT;
 	     tries++) {
 		randombytes_buf(prefix_raw, sizeof(prefix_raw));
@@ -339,10 +257,8 @@ h_apikeys_create(struct gh_req *req)
 		r = gh_resp_err(
 		    req, r == GH_ERR_CONFLICT ? GH_ERR_DB : r, NULL);
 	}
-	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(key, sizeof(key));
-	json_decref(body);
 	return r;
 }
 
@@ -380,19 +296,10 @@ enum gh_err
 h_apikeys_delete(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
 	enum gh_err r;
-	gh_id id = 0;
 
-	r = gh_h_path_id(req, 0, "key_id", errs, &id);
-	if (r == GH_ERR_INVALID)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (r == GH_OK)
-		r = gh_store_apikey_revoke(
-		    app->store, id, req->actor.uid, gh_time_now_usec());
-	else
-		r = GH_ERR_NOTFOUND;
+	r = gh_store_apikey_revoke(
+	    app->store, req->id, req->actor.uid, gh_time_now_usec());
 	if (r != GH_OK)
 		return gh_resp_err(
 		    req, r, r == GH_ERR_NOTFOUND ? "API key not found" : NULL);

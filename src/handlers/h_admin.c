@@ -4,9 +4,9 @@
  * The route table's ADMIN guard has already answered 401/403 before any
  * of these runs, so req->actor is an admin.  The "last active admin"
  * rule lives in the store, atomically; handlers only map its
- * GH_ERR_CONFLICT to the 409 text.  Validation follows FastAPI with
- * pydantic 1: path and body errors are collected into one 422 before
- * the database is touched.
+ * GH_ERR_CONFLICT to the 409 text.  The server has validated the path,
+ * query and body against the rows before a handler runs (http/input.h),
+ * so the database is touched only by a valid request.
  *
  * Every change (and every change refused by the last-admin rule) is
  * recorded with gh_audit(): "user.update" with the fields that were set,
@@ -23,74 +23,9 @@
 #include "util/banned.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
-#define AUDIT_LIMIT_MAX 1000
 
 #define USER_NOT_FOUND "User not found"
 #define LAST_ADMIN "Cannot remove the last active admin"
-
-/* pydantic 1's error for a value outside enum Role. */
-static void
-role_error(json_t *errs)
-{
-	gh_verr_add(errs, "body", "role", -1,
-	    "value is not a valid enumeration member; permitted: "
-	    "'user', 'moderator', 'admin'",
-	    "type_error.enum",
-	    json_pack(
-	        "{s:[s,s,s]}", "enum_values", "user", "moderator", "admin"));
-}
-
-static void
-none_error(json_t *errs, const char *name)
-{
-	gh_verr_add(errs, "body", name, -1, "none is not an allowed value",
-	    "type_error.none.not_allowed", NULL);
-}
-
-/*
- * The optional fields of the PATCH body.  OUT: *role / *active point at
- * role_v / active_v when the field is present, else NULL.  Appends to
- * errs; false when an error was appended.
- */
-static bool
-update_fields(json_t *body, json_t *errs, enum gh_role *role_v,
-    const enum gh_role **role, bool *active_v, const bool **active)
-{
-	json_t *v;
-	bool ok = true;
-
-	*role = NULL;
-	*active = NULL;
-	if ((v = json_object_get(body, "role")) != NULL) {
-		if (json_is_null(v)) {
-			none_error(errs, "role");
-			ok = false;
-		} else if (!json_is_string(v) ||
-		           strlen(json_string_value(v)) !=
-		               json_string_length(v) ||
-		           !gh_role_parse(json_string_value(v), role_v)) {
-			role_error(errs);
-			ok = false;
-		} else {
-			*role = role_v;
-		}
-	}
-	if ((v = json_object_get(body, "is_active")) != NULL) {
-		if (json_is_null(v)) {
-			none_error(errs, "is_active");
-			ok = false;
-		} else if (!json_is_boolean(v)) {
-			gh_verr_add(errs, "body", "is_active", -1,
-			    "value could not be parsed to a boolean",
-			    "type_error.bool", NULL);
-			ok = false;
-		} else {
-			*active_v = json_is_true(v);
-			*active = active_v;
-		}
-	}
-	return ok;
-}
 
 /* "role=moderator is_active=false", only the fields given; NULL for
  * none. */
@@ -117,23 +52,23 @@ h_admin_user_update(struct gh_req *req)
 	const bool *active = NULL;
 	enum gh_role role_v = GH_ROLE_USER;
 	bool active_v = false;
-	json_t *body = NULL, *errs = gh_verr_new();
+	const char *rs;
 	struct gh_user u;
-	enum gh_err idr, r;
-	gh_id id = 0;
+	enum gh_err r;
+	gh_id id = req->id;
+	int a;
 
-	idr = gh_h_path_id(req, 0, "user_id", errs, &id);
-	if (gh_h_json_body(req, &body) != GH_OK) {
-		json_decref(errs); /* the body's 422 is already queued */
-		return GH_ERR_INVALID;
+	/* the body passed UserAdminUpdate (http/input.h): a present role is
+	 * one of the enum's values */
+	if ((rs = gh_h_str(req, "role")) != NULL) {
+		if (!gh_role_parse(rs, &role_v))
+			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		role = &role_v;
 	}
-	update_fields(body, errs, &role_v, &role, &active_v, &active);
-	json_decref(body); /* nothing borrowed from it past this point */
-	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (idr != GH_OK) /* zero, negative or beyond 64 bits */
-		return gh_resp_err(req, GH_ERR_NOTFOUND, USER_NOT_FOUND);
+	if ((a = gh_h_bool(req, "is_active")) >= 0) {
+		active_v = a == 1;
+		active = &active_v;
+	}
 	r = gh_store_user_admin_update(
 	    app->store, id, role, active, req->arena, &u);
 	switch (r) {
@@ -156,18 +91,11 @@ enum gh_err
 h_admin_user_delete(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
 	const char *detail;
 	struct gh_user u;
 	enum gh_err r;
-	gh_id id = 0;
+	gh_id id = req->id;
 
-	r = gh_h_path_id(req, 0, "user_id", errs, &id);
-	if (r == GH_ERR_INVALID)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (r != GH_OK)
-		return gh_resp_err(req, GH_ERR_NOTFOUND, USER_NOT_FOUND);
 	/* the name, for the audit entry: the row is about to vanish */
 	if ((r = gh_store_user_get(app->store, id, req->arena, &u)) != GH_OK)
 		return gh_resp_err(
@@ -259,20 +187,15 @@ enum gh_err
 h_admin_audit_list(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	int64_t limit = AUDIT_LIMIT_DEFAULT, before = 0, user = 0;
-	json_t *errs = gh_verr_new();
 	struct audit_out o = {.first = true};
 	enum gh_err r;
 
-	gh_h_query_int(req, "limit", 1, AUDIT_LIMIT_MAX, errs, &limit);
-	gh_h_query_int(req, "before_id", 1, INT64_MAX - 1, errs, &before);
-	gh_h_query_int(req, "user_id", 1, INT64_MAX - 1, errs, &user);
-	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
 	gh_jsonw_lit(&o.w, "[");
-	r = gh_store_audit_list(app->store, before, limit, user,
-	    gh_req_query(req, "event"), audit_row, &o);
+	r = gh_store_audit_list(app->store,
+	    gh_req_query_int(req, "before_id", 0),
+	    gh_req_query_int(req, "limit", AUDIT_LIMIT_DEFAULT),
+	    gh_req_query_int(req, "user_id", 0), gh_req_query(req, "event"),
+	    audit_row, &o);
 	if (r != GH_OK) {
 		gh_jsonw_release(&o.w);
 		return gh_resp_err(req, r, NULL);

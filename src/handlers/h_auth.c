@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "auth/token.h"
 #include "handlers/app.h"
 #include "handlers/console.h"
 #include "http/resp.h"
@@ -28,11 +29,6 @@
 #include "util/utf8.h"
 #include "util/validate.h"
 #include "util/banned.h"
-
-#define USERNAME_MAX 50
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 128
-#define GH_REFRESH_BUFSZ 64
 
 /* What a suspended request of this file waits for: the first member of
  * every job struct, so that the resumed handler knows which it was. */
@@ -105,11 +101,7 @@ h_auth_register(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
 	struct pw_job *j = req->hstate;
-	const char *username, *email, *password;
-	json_t *body = NULL, *errs;
-	char *norm = NULL;
 	enum gh_err r;
-	size_t n;
 
 	if (req->resumed) {
 		if (j->result == GH_ERR_BUSY)
@@ -128,58 +120,19 @@ h_auth_register(struct gh_req *req)
 		return gh_h_send_user(req, 201, &j->user);
 	}
 
-	if ((r = gh_h_json_body(req, &body)) != GH_OK)
-		return r;
-	errs = gh_verr_new();
-	gh_h_str_field(
-	    body, "username", true, 1, USERNAME_MAX, errs, &username);
-	if (gh_h_str_field(body, "email", true, 0, 0, errs, &email)) {
-		n = strlen(email);
-		norm = gh_arena_alloc(req->arena, n + 1);
-		if (norm == NULL || !gh_email_normalize(email, n, norm)) {
-			gh_verr_add(errs, "body", "email", -1,
-			    "value is not a valid email address",
-			    "value_error.email", NULL);
-		} else if (gh_utf8_count(norm, strlen(norm)) > GH_EMAIL_MAX) {
-			gh_verr_add(errs, "body", "email", -1,
-			    "ensure this value has at most 120 characters",
-			    "value_error", NULL);
-		}
-	}
-	gh_h_str_field(body, "password", true, PASSWORD_MIN, PASSWORD_MAX, errs,
-	    &password);
-	if (json_array_size(errs) > 0) {
-		r = gh_resp_422(req, errs);
-		goto out;
-	}
-	json_decref(errs);
-	j = gh_arena_alloc(req->arena, sizeof(*j));
-	if (j == NULL) {
-		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		goto out;
-	}
+	/* the body passed UserCreate (http/input.h), its e-mail address
+	 * normalised; the strings live in req->json until the request
+	 * completes, when the server wipes the password */
+	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	memset(j, 0, sizeof(*j));
 	j->kind = JOB_HASH;
-	j->username = gh_arena_strndup(req->arena, username, strlen(username));
-	j->email = norm;
-	j->password_len = strlen(password);
-	j->password = gh_arena_strndup(req->arena, password, j->password_len);
-	if (j->username == NULL || j->password == NULL) {
-		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		goto out;
-	}
+	j->username = gh_h_str(req, "username");
+	j->email = gh_h_str(req, "email");
+	j->password = gh_h_str(req, "password");
+	j->password_len = strlen(j->password);
 	defer(req, j);
-	r = GH_OK;
-out:
-	if (body != NULL) {
-		/* jansson's copy of the password: wipe before freeing */
-		json_t *pw = json_object_get(body, "password");
-
-		if (json_is_string(pw))
-			sodium_memzero((void *)(uintptr_t)json_string_value(pw),
-			    json_string_length(pw));
-		json_decref(body);
-	}
-	return r;
+	return GH_OK;
 }
 
 /* Content-Type is application/x-www-form-urlencoded (any parameters). */
@@ -214,20 +167,6 @@ form_field(const struct gh_form *f, const char *name, bool required,
 		return NULL;
 	}
 	return v;
-}
-
-/* A new refresh token: 256 random bits, base64url (43 characters), and
- * its SHA-256, the only form the store keeps. */
-static void
-refresh_new(char tok[GH_REFRESH_BUFSZ], unsigned char hash[GH_TOKEN_HASH_LEN])
-{
-	unsigned char raw[32];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(tok, GH_REFRESH_BUFSZ, raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_hash_sha256(hash, (const unsigned char *)tok, strlen(tok));
-	sodium_memzero(raw, sizeof(raw));
 }
 
 /* The token response: a new access token for (u, sid) and refresh. */
@@ -295,7 +234,7 @@ static enum gh_err
 login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
 {
 	struct gh_app *app = req->app;
-	char refresh[GH_REFRESH_BUFSZ], ua[257];
+	char refresh[GH_TOKEN_BUFSZ], ua[257];
 	unsigned char hash[GH_TOKEN_HASH_LEN];
 	const char *agent = gh_req_header(req, "User-Agent");
 	int64_t now = gh_time_now_usec();
@@ -303,7 +242,7 @@ login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
 	enum gh_err r;
 
 	snprintf(ua, sizeof(ua), "%s", agent ? agent : "");
-	refresh_new(refresh, hash);
+	gh_token_new(refresh, hash);
 	r = gh_store_session_create(app->store, u->id, hash, now,
 	    refresh_expiry(app, now), ua, req->ip, &sid);
 	if (r != GH_OK) {
@@ -390,7 +329,7 @@ struct refresh_job {
 	enum job_kind kind; /* JOB_REFRESH */
 	struct gh_h_write w;
 	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
-	char refresh[GH_REFRESH_BUFSZ]; /* the new token, wiped after use */
+	char refresh[GH_TOKEN_BUFSZ]; /* the new token, wiped after use */
 	int64_t now, expires_at, grace_usec;
 	struct gh_user u;
 	gh_id sid;
@@ -425,9 +364,8 @@ do_refresh(struct gh_req *req, const char *presented, bool oauth)
 	j->now = gh_time_now_usec();
 	j->expires_at = refresh_expiry(app, j->now);
 	j->grace_usec = app->cfg->refresh_reuse_grace_seconds * 1000000;
-	crypto_hash_sha256(
-	    j->old_hash, (const unsigned char *)presented, strlen(presented));
-	refresh_new(j->refresh, j->new_hash);
+	gh_token_hash(presented, strlen(presented), j->old_hash);
+	gh_token_new(j->refresh, j->new_hash);
 	req->hstate = j;
 	gh_h_write_submit(req, &j->w);
 	return GH_OK;
@@ -636,23 +574,10 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 enum gh_err
 h_auth_refresh(struct gh_req *req)
 {
-	const char *tok;
-	json_t *body, *errs;
-	enum gh_err r;
-
 	if (req->resumed)
 		return refresh_resume(req);
-	if ((r = gh_h_json_body(req, &body)) != GH_OK)
-		return r;
-	errs = gh_verr_new();
-	if (!gh_h_str_field(body, "refresh_token", true, 0, 0, errs, &tok)) {
-		json_decref(body);
-		return gh_resp_422(req, errs);
-	}
-	json_decref(errs);
-	r = do_refresh(req, tok, false);
-	json_decref(body);
-	return r;
+	/* the body passed RefreshRequest (http/input.h) */
+	return do_refresh(req, gh_h_str(req, "refresh_token"), false);
 }
 
 enum gh_err
@@ -691,7 +616,7 @@ h_auth_revoke(struct gh_req *req)
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
-	crypto_hash_sha256(hash, (const unsigned char *)tok, len);
+	gh_token_hash(tok, len, hash);
 	if (gh_store_session_of_refresh(app->store, hash, &sid, &uid) !=
 	        GH_OK &&
 	    gh_jwt_verify(app->jwt, tok, len, gh_time_now_usec() / 1000000, &c,

@@ -16,9 +16,11 @@
 
 #include <sodium.h>
 
+#include "auth/token.h"
 #include "handlers/app.h"
 #include "handlers/console.h"
 #include "http/assets.h"
+#include "http/input.h"
 #include "http/resp.h"
 #include "util/form.h"
 #include "util/jsonw.h"
@@ -123,16 +125,12 @@ static enum gh_err
 login_done(struct gh_req *req, const struct gh_user *u, gh_id sid)
 {
 	struct gh_app *app = req->app;
-	unsigned char raw[32], hash[GH_TOKEN_HASH_LEN];
-	char value[GH_CONSOLE_COOKIE_LEN + 1], line[COOKIE_BUFSZ];
+	unsigned char hash[GH_TOKEN_HASH_LEN];
+	char value[GH_TOKEN_BUFSZ], line[COOKIE_BUFSZ];
 	struct gh_jsonw w = {0};
 	enum gh_err r;
 
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(value, sizeof(value), raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_hash_sha256(hash, (const unsigned char *)value, strlen(value));
-	sodium_memzero(raw, sizeof(raw));
+	gh_token_new(value, hash);
 	r = gh_store_session_set_cookie(app->store, sid, hash);
 	if (r != GH_OK) {
 		sodium_memzero(value, sizeof(value));
@@ -210,7 +208,7 @@ h_console_login(struct gh_req *req)
 	if (form_type(req)) {
 		login_form(req, errs, &user, &pw, &pwlen);
 	} else {
-		if ((r = gh_h_json_body(req, &body)) != GH_OK) {
+		if ((r = gh_input_json_body(req, &body)) != GH_OK) {
 			json_decref(errs);
 			return r;
 		}

@@ -6,9 +6,10 @@
  * is the same 404 "Todo not found" as one that never existed: its
  * existence does not leak, and no policy call is needed.
  *
- * Validation order follows FastAPI and h_posts.c: the route's guard has
- * already run; path and body errors are collected into one 422; only
- * then is the todo loaded (404).  Responses are TodoResponse objects
+ * The server has checked the rows' input before a handler runs
+ * (http/input.h): the guard, then one 422 for the path, query and body
+ * (TodoCreate, TodoUpdate; "completed" only as JSON true or false), then
+ * the todo is loaded (404).  Responses are TodoResponse objects
  * written with util/jsonw.h; the list is streamed page by page.
  */
 #include <stdbool.h>
@@ -20,8 +21,6 @@
 #include "util/timefmt.h"
 #include "util/banned.h"
 
-#define TITLE_MAX 200
-#define LIST_LIMIT_MAX 1000
 #define NOT_FOUND "Todo not found"
 
 /* TodoResponse. */
@@ -53,36 +52,6 @@ send_todo(struct gh_req *req, unsigned status, const struct gh_todo *t)
 	return gh_resp_jsonw(req, status, &w);
 }
 
-/*
- * Read the optional boolean field name of obj into *out (1 or 0; left
- * alone when absent).  Only JSON true and false are booleans: pydantic
- * 1 would also take 1, "yes" or "on", which API.md's "completed: bool"
- * does not allow.  null is refused as for every other field.  Returns
- * false when an error was appended to errs.
- */
-static bool
-bool_field(json_t *obj, const char *name, json_t *errs, int *out)
-{
-	json_t *v = json_object_get(obj, name);
-
-	if (v == NULL)
-		return true;
-	if (json_is_null(v)) {
-		gh_verr_add(errs, "body", name, -1,
-		    "none is not an allowed value",
-		    "type_error.none.not_allowed", NULL);
-		return false;
-	}
-	if (!json_is_boolean(v)) {
-		gh_verr_add(errs, "body", name, -1,
-		    "value could not be parsed to a boolean", "type_error.bool",
-		    NULL);
-		return false;
-	}
-	*out = json_is_true(v) ? 1 : 0;
-	return true;
-}
-
 /* The store's answer for a todo of the caller: 404 when there is none. */
 static enum gh_err
 send_result(
@@ -96,9 +65,8 @@ send_result(
 /*
  * Writes (create, update, delete) are committed by the store's writer
  * thread with the other writes queued meanwhile (gh_h_write_submit); the
- * job lives in the request arena with a copy of the title (the JSON body
- * is freed before the request resumes).  Each store call stays scoped to
- * the caller.
+ * job lives in the request arena.  Each store call stays scoped to the
+ * caller.
  */
 enum todo_op { TODO_CREATE, TODO_UPDATE, TODO_DELETE };
 
@@ -131,16 +99,16 @@ todo_job_run(struct gh_store *s, struct gh_h_write *w)
 	return GH_ERR_INTERNAL;
 }
 
-/* Queue op for the caller's todo (id) with a copy of title; the request
- * is suspended.  GH_OK, or the error answer already queued. */
+/* Queue op for the caller's todo (id); title points into req->json,
+ * which lives until the request completes.  The request is suspended.
+ * GH_OK, or the error answer already queued. */
 static enum gh_err
 todo_job_submit(struct gh_req *req, enum todo_op op, gh_id id,
     const char *title, int completed)
 {
 	struct todo_job *j = gh_arena_alloc(req->arena, sizeof(*j));
 
-	if (j == NULL || (title != NULL && (title = gh_arena_strndup(req->arena,
-	                                        title, strlen(title))) == NULL))
+	if (j == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->w.run = todo_job_run;
@@ -183,27 +151,14 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 enum gh_err
 h_todos_create(struct gh_req *req)
 {
-	const char *title;
-	int completed = 0;
-	json_t *body, *errs;
-	enum gh_err r;
+	int completed;
 
 	if (req->resumed)
 		return todo_job_finish(req, req->hstate);
-	if ((r = gh_h_json_body(req, &body)) != GH_OK)
-		return r;
-	errs = gh_verr_new();
-	gh_h_str_field(body, "title", true, 1, TITLE_MAX, errs, &title);
-	bool_field(body, "completed", errs, &completed);
-	if (json_array_size(errs) > 0) {
-		r = gh_resp_422(req, errs);
-		goto out;
-	}
-	json_decref(errs);
-	r = todo_job_submit(req, TODO_CREATE, 0, title, completed);
-out:
-	json_decref(body);
-	return r;
+	/* the body passed TodoCreate (http/input.h) */
+	completed = gh_h_bool(req, "completed"); /* -1: absent */
+	return todo_job_submit(req, TODO_CREATE, 0, gh_h_str(req, "title"),
+	    completed < 0 ? 0 : completed);
 }
 
 static enum gh_err
@@ -226,89 +181,41 @@ todos_page(struct gh_store *s, const void *ctx, gh_id after_id, int64_t n,
 enum gh_err
 h_todos_list(struct gh_req *req)
 {
-	int64_t limit = -1, after = 0;
-	json_t *errs = gh_verr_new();
 	gh_id owner = req->actor.uid;
 
-	gh_h_query_int(req, "limit", 1, LIST_LIMIT_MAX, errs, &limit);
-	gh_h_query_int(req, "after_id", 0, INT64_MAX - 1, errs, &after);
-	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	return gh_h_stream_list_ctx(
-	    req, todos_page, &owner, sizeof(owner), after, limit);
+	return gh_h_stream_list_ctx(req, todos_page, &owner, sizeof(owner),
+	    gh_req_query_int(req, "after_id", 0),
+	    gh_req_query_int(req, "limit", -1));
 }
 
 enum gh_err
 h_todos_get(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
-	json_t *errs = gh_verr_new();
 	struct gh_todo t;
 	enum gh_err r;
-	gh_id id = 0;
 
-	r = gh_h_path_id(req, 0, "todo_id", errs, &id);
-	if (r == GH_ERR_INVALID)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (r != GH_OK) /* zero, negative, beyond 64 bits: names nothing */
-		return gh_resp_err(req, GH_ERR_NOTFOUND, NOT_FOUND);
-	r = gh_store_todo_get(app->store, id, req->actor.uid, req->arena, &t);
+	r = gh_store_todo_get(
+	    app->store, req->id, req->actor.uid, req->arena, &t);
 	return send_result(req, r, 200, &t);
 }
 
+/* PATCH and PUT: the fields present change. */
 enum gh_err
 h_todos_update(struct gh_req *req)
 {
-	const char *title = NULL;
-	int completed = -1;
-	json_t *body = NULL, *errs;
-	enum gh_err idr, r;
-	gh_id id = 0;
-
 	if (req->resumed)
 		return todo_job_finish(req, req->hstate);
-	errs = gh_verr_new();
-	idr = gh_h_path_id(req, 0, "todo_id", errs, &id);
-	if (gh_h_json_body(req, &body) != GH_OK) {
-		json_decref(errs); /* the body's 422 is already queued */
-		return GH_ERR_INVALID;
-	}
-	gh_h_str_field(body, "title", false, 1, TITLE_MAX, errs, &title);
-	bool_field(body, "completed", errs, &completed);
-	if (json_array_size(errs) > 0) {
-		r = gh_resp_422(req, errs);
-		goto out;
-	}
-	json_decref(errs);
-	if (idr != GH_OK) {
-		r = gh_resp_err(req, GH_ERR_NOTFOUND, NOT_FOUND);
-		goto out;
-	}
 	/* load and change in one statement scoped to the caller: a todo of
 	 * someone else is not found, never changed */
-	r = todo_job_submit(req, TODO_UPDATE, id, title, completed);
-out:
-	json_decref(body);
-	return r;
+	return todo_job_submit(req, TODO_UPDATE, req->id,
+	    gh_h_str(req, "title"), gh_h_bool(req, "completed"));
 }
 
 enum gh_err
 h_todos_delete(struct gh_req *req)
 {
-	json_t *errs;
-	enum gh_err r;
-	gh_id id = 0;
-
 	if (req->resumed)
 		return todo_job_finish(req, req->hstate);
-	errs = gh_verr_new();
-	r = gh_h_path_id(req, 0, "todo_id", errs, &id);
-	if (r == GH_ERR_INVALID)
-		return gh_resp_422(req, errs);
-	json_decref(errs);
-	if (r != GH_OK)
-		return gh_resp_err(req, GH_ERR_NOTFOUND, NOT_FOUND);
-	return todo_job_submit(req, TODO_DELETE, id, NULL, -1);
+	return todo_job_submit(req, TODO_DELETE, req->id, NULL, -1);
 }

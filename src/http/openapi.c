@@ -1,10 +1,10 @@
 /*
- * openapi.c - the schema definitions and the generator of /openapi.json.
+ * openapi.c - the generator of /openapi.json.
  *
- * Schemas are constant tables of fields below, one per request or
- * response body, named as FastAPI would name them; route rows refer to
- * them by name.  The limits written here are the handlers' limits (they
- * answer 422 outside them); tests/http/test_openapi.py probes them.
+ * The schemas are the application's table (http/schema.h,
+ * handlers/schemas.c), the one the server validates request bodies
+ * against; route rows point at their request schema, and responses name
+ * theirs.
  *
  * The generator walks the route table in order and builds the document
  * with jansson; see openapi.h for what is derived from each row.  Only
@@ -20,312 +20,20 @@
 #include <jansson.h>
 
 #include "http/openapi.h"
+#include "http/schema.h"
 #include "policy/policy.h"
 #include "util/banned.h"
 
 #define MAX_RESP 16
+#define GH_OPENAPI_MAX_SCHEMAS 64 /* checked when the document is built */
 #define MAX_PARAMS GH_ROUTE_MAX_PARAMS
 #define TEXT_MAX 512
 #define ERR_TYPE "application/json"
 
-enum ftype {
-	F_STR,      /* string, min/max in code points */
-	F_EMAIL,    /* string, format email */
-	F_PASSWORD, /* string, format password (masked by Swagger UI) */
-	F_TIME,     /* RFC 3339 UTC string, format date-time */
-	F_INT,      /* 64-bit integer, min/max when max > 0 */
-	F_BOOL,
-	F_ENUM, /* string, one of extra's '|'-separated values */
-	F_REF,  /* the schema named extra */
-	F_REFS, /* an array of the schema named extra */
-	F_RAW,  /* the JSON schema text extra */
-};
-
-#define REQ 1u      /* required */
-#define NULLABLE 2u /* may also be null */
-
-struct field {
-	const char *name;
-	enum ftype type;
-	unsigned flags;
-	int64_t min, max; /* strings: lengths (0: none); ints: max > 0 */
-	const char *extra;
-	const char *description;
-	const char *def; /* JSON text of the default, or NULL */
-};
-
-struct schema {
-	const char *name;
-	const char *description;
-	const struct field *fields; /* NULL: raw is the whole schema */
-	const char *raw;            /* JSON object merged into the schema */
-	const char *media;          /* NULL: application/json */
-};
-
-/* ---- request bodies ----------------------------------------------------- */
-
-static const struct field user_create_fields[] = {
-    {"username", F_STR, REQ, 1, 50},
-    {"email", F_EMAIL, REQ, 0, 120,
-        .description = "a syntactically valid address; unique, compared "
-                       "case-insensitively"},
-    {"password", F_PASSWORD, REQ, 8, 128},
-    {NULL},
-};
-
-static const struct field token_request_fields[] = {
-    {"grant_type", F_ENUM, 0, .extra = "password|refresh_token",
-        .description = "absent means password"},
-    {"username", F_STR, 0, 1, 0},
-    {"password", F_PASSWORD, 0, 1, 0},
-    {"scope", F_STR, 0, .description = "accepted and ignored", .def = "\"\""},
-    {"client_id", F_STR, 0, .description = "accepted and ignored"},
-    {"client_secret", F_PASSWORD, 0, .description = "accepted and ignored"},
-    {"refresh_token", F_STR, 0, 1, 0,
-        .description = "grant_type=refresh_token: the refresh token to "
-                       "rotate"},
-    {NULL},
-};
-
-static const struct field refresh_request_fields[] = {
-    {"refresh_token", F_STR, REQ},
-    {NULL},
-};
-
-static const struct field revoke_request_fields[] = {
-    {"token", F_STR, REQ, 1, 0,
-        .description = "an access or refresh token; its whole session "
-                       "ends"},
-    {"token_type_hint", F_STR, 0, .description = "accepted and ignored"},
-    {NULL},
-};
-
-static const struct field password_change_fields[] = {
-    {"current_password", F_PASSWORD, REQ},
-    {"new_password", F_PASSWORD, REQ, 8, 128},
-    {NULL},
-};
-
-static const struct field apikey_create_fields[] = {
-    {"name", F_STR, REQ, 1, 100},
-    {"expires_in_days", F_INT, 0, 1, 3650,
-        .description = "absent: the key does not expire"},
-    {NULL},
-};
-
-static const struct field post_create_fields[] = {
-    {"title", F_STR, REQ, 1, 100},
-    {"content", F_STR, REQ, 1, 0},
-    {NULL},
-};
-
-static const struct field post_update_fields[] = {
-    {"title", F_STR, 0, 1, 100, .description = "unchanged when absent"},
-    {"content", F_STR, 0, 1, 0, .description = "unchanged when absent"},
-    {NULL},
-};
-
-static const struct field todo_create_fields[] = {
-    {"title", F_STR, REQ, 1, 200},
-    {"completed", F_BOOL, 0, .def = "false"},
-    {NULL},
-};
-
-static const struct field todo_update_fields[] = {
-    {"title", F_STR, 0, 1, 200, .description = "unchanged when absent"},
-    {"completed", F_BOOL, 0, .description = "unchanged when absent"},
-    {NULL},
-};
-
-static const struct field user_admin_update_fields[] = {
-    {"role", F_ENUM, 0, .extra = "user|moderator|admin",
-        .description = "unchanged when absent"},
-    {"is_active", F_BOOL, 0,
-        .description = "false ends every session of the user at once"},
-    {NULL},
-};
-
-/* ---- response bodies ---------------------------------------------------- */
-
-static const struct field message_fields[] = {
-    {"message", F_STR, REQ},
-    {NULL},
-};
-
-static const struct field status_fields[] = {
-    {"status", F_STR, REQ},
-    {NULL},
-};
-
-static const struct field http_error_fields[] = {
-    {"detail", F_STR, REQ},
-    {NULL},
-};
-
-static const struct field oauth_error_fields[] = {
-    {"error", F_ENUM, REQ,
-        .extra = "invalid_request|invalid_grant|unsupported_grant_type"},
-    {"error_description", F_STR, REQ},
-    {NULL},
-};
-
-static const struct field validation_error_fields[] = {
-    {"loc", F_RAW, REQ,
-        .extra = "{\"type\":\"array\",\"items\":{\"anyOf\":[{\"type\":"
-                 "\"string\"},{\"type\":\"integer\"}]}}",
-        .description = "where: body, query, path or header, then the field "
-                       "name or the byte offset"},
-    {"msg", F_STR, REQ},
-    {"type", F_STR, REQ},
-    {"ctx", F_RAW, 0, .extra = "{\"type\":\"object\"}"},
-    {NULL},
-};
-
-static const struct field http_validation_error_fields[] = {
-    {"detail", F_REFS, REQ, .extra = "ValidationError"},
-    {NULL},
-};
-
-static const struct field user_response_fields[] = {
-    {"id", F_INT, REQ},
-    {"username", F_STR, REQ},
-    {"email", F_EMAIL, REQ},
-    {"is_admin", F_BOOL, REQ, .description = "role is admin"},
-    {"role", F_ENUM, REQ, .extra = "user|moderator|admin"},
-    {"is_active", F_BOOL, REQ},
-    {"created_at", F_TIME, REQ},
-    {NULL},
-};
-
-static const struct field post_response_fields[] = {
-    {"id", F_INT, REQ},
-    {"title", F_STR, REQ},
-    {"content", F_STR, REQ},
-    {"user_id", F_INT, REQ},
-    {"date_posted", F_TIME, REQ},
-    {NULL},
-};
-
-static const struct field token_fields[] = {
-    {"access_token", F_STR, REQ, .description = "a JWT, HS256"},
-    {"token_type", F_ENUM, REQ, .extra = "bearer"},
-    {"expires_in", F_INT, REQ,
-        .description = "seconds the access token is valid"},
-    {"refresh_token", F_STR, REQ,
-        .description = "opaque; spent by its first use (rotation)"},
-    {NULL},
-};
-
-static const struct field todo_response_fields[] = {
-    {"id", F_INT, REQ},
-    {"title", F_STR, REQ},
-    {"completed", F_BOOL, REQ},
-    {"user_id", F_INT, REQ},
-    {"created_at", F_TIME, REQ},
-    {NULL},
-};
-
-static const struct field session_fields[] = {
-    {"id", F_INT, REQ},
-    {"created_at", F_TIME, REQ},
-    {"last_used_at", F_TIME, REQ | NULLABLE},
-    {"user_agent", F_STR, REQ},
-    {"ip", F_STR, REQ},
-    {"current", F_BOOL, REQ,
-        .description = "the session of the token making this request"},
-    {NULL},
-};
-
-#define APIKEY_FIELDS                                                          \
-	{"id", F_INT, REQ}, {"name", F_STR, REQ},                              \
-	    {"prefix", F_STR, REQ,                                             \
-	        .description = "the public part of the key, to recognise "     \
-	                       "it"},                                          \
-	    {"created_at", F_TIME, REQ},                                       \
-	    {"expires_at", F_TIME, REQ | NULLABLE},                            \
-	{                                                                      \
-		"last_used_at", F_TIME, REQ | NULLABLE                         \
-	}
-
-static const struct field apikey_fields[] = {
-    APIKEY_FIELDS,
-    {NULL},
-};
-
-static const struct field apikey_created_fields[] = {
-    APIKEY_FIELDS,
-    {"key", F_PASSWORD, REQ,
-        .description = "the secret to send as X-API-Key; shown only in "
-                       "this response"},
-    {NULL},
-};
-
-static const struct field audit_entry_fields[] = {
-    {"id", F_INT, REQ},
-    {"at", F_TIME, REQ},
-    {"event", F_STR, REQ,
-        .description = "login.success, token.refresh, "
-                       "user.update, ..."},
-    {"user_id", F_INT, REQ | NULLABLE, .description = "who acted"},
-    {"username", F_STR, REQ | NULLABLE,
-        .description = "who acted, or the name a failed login tried"},
-    {"ip", F_STR, REQ | NULLABLE},
-    {"outcome", F_ENUM, REQ, .extra = "success|failure"},
-    {"target_user_id", F_INT, REQ | NULLABLE},
-    {"detail", F_STR, REQ | NULLABLE},
-    {NULL},
-};
-
-static const struct schema schemas[] = {
-    {"UserCreate", "Registration", user_create_fields},
-    {"TokenRequest",
-        "OAuth2 token request (RFC 6749 4.3 and 6): the password grant "
-        "by default, or grant_type=refresh_token",
-        token_request_fields,
-        "{\"if\":{\"properties\":{\"grant_type\":{\"const\":"
-        "\"refresh_token\"}},\"required\":[\"grant_type\"]},"
-        "\"then\":{\"properties\":{\"refresh_token\":true},"
-        "\"required\":[\"refresh_token\"]},"
-        "\"else\":{\"properties\":{\"username\":true,\"password\":true},"
-        "\"required\":[\"username\",\"password\"]}}"},
-    {"RefreshRequest", NULL, refresh_request_fields},
-    {"RevokeRequest", "RFC 7009 token revocation", revoke_request_fields},
-    {"PasswordChange", NULL, password_change_fields},
-    {"ApiKeyCreate", NULL, apikey_create_fields},
-    {"PostCreate", NULL, post_create_fields},
-    {"PostUpdate", "Only the fields present change; null is refused",
-        post_update_fields},
-    {"TodoCreate", NULL, todo_create_fields},
-    {"TodoUpdate", "Only the fields present change; null is refused",
-        todo_update_fields},
-    {"UserAdminUpdate", "Only the fields present change; null is refused",
-        user_admin_update_fields},
-    {"Message", NULL, message_fields},
-    {"Status", NULL, status_fields},
-    {"HTTPError", "A single failure", http_error_fields},
-    {"OAuthError", "OAuth2 token endpoint error (RFC 6749 5.2)",
-        oauth_error_fields},
-    {"ValidationError", NULL, validation_error_fields},
-    {"HTTPValidationError", "Request validation failures, shaped as FastAPI's",
-        http_validation_error_fields},
-    {"UserResponse", NULL, user_response_fields},
-    {"PostResponse", NULL, post_response_fields},
-    {"Token", "OAuth2 access token response (RFC 6749 5.1)", token_fields},
-    {"TodoResponse", NULL, todo_response_fields},
-    {"Session", NULL, session_fields},
-    {"ApiKey", NULL, apikey_fields},
-    {"ApiKeyCreated", NULL, apikey_created_fields},
-    {"AuditEntry", NULL, audit_entry_fields},
-    {"Empty", "An empty object", NULL, "{\"type\":\"object\"}"},
-    {"OpenAPI", "An OpenAPI 3.1 document", NULL, "{\"type\":\"object\"}"},
-    {"HTMLPage", NULL, NULL, "{\"type\":\"string\"}",
-        "text/html; charset=utf-8"},
-};
-
 /* ---- the generator ------------------------------------------------------ */
 
 struct gen {
-	bool used[GH_ARRAY_SIZE(schemas)];
+	bool used[GH_OPENAPI_MAX_SCHEMAS];
 	char *err;
 	size_t errsz;
 	bool failed;
@@ -352,9 +60,9 @@ schema_index(const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < GH_ARRAY_SIZE(schemas); i++)
-		if (strlen(schemas[i].name) == len &&
-		    memcmp(schemas[i].name, name, len) == 0)
+	for (i = 0; i < gh_schemas_count; i++)
+		if (strlen(gh_schemas[i].name) == len &&
+		    memcmp(gh_schemas[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -371,7 +79,8 @@ ref(struct gen *g, const char *name, size_t len)
 		return json_object();
 	}
 	g->used[i] = true;
-	snprintf(buf, sizeof(buf), "#/components/schemas/%s", schemas[i].name);
+	snprintf(
+	    buf, sizeof(buf), "#/components/schemas/%s", gh_schemas[i].name);
 	return json_pack("{s:s}", "$ref", buf);
 }
 
@@ -404,58 +113,58 @@ enum_values(const char *s)
 }
 
 static json_t *
-field_schema(struct gen *g, const struct field *f)
+field_schema(struct gen *g, const struct gh_field *f)
 {
 	const char *type = NULL, *format = NULL;
 	json_t *s;
 
 	switch (f->type) {
-	case F_REF:
+	case GH_F_REF:
 		return ref(g, f->extra, strlen(f->extra));
-	case F_REFS:
+	case GH_F_REFS:
 		return json_pack("{s:s,s:o}", "type", "array", "items",
 		    ref(g, f->extra, strlen(f->extra)));
-	case F_RAW:
+	case GH_F_RAW:
 		s = raw(g, f->extra);
 		goto out;
-	case F_STR:
-	case F_ENUM:
+	case GH_F_STR:
+	case GH_F_ENUM:
 		type = "string";
 		break;
-	case F_EMAIL:
+	case GH_F_EMAIL:
 		type = "string";
 		format = "email";
 		break;
-	case F_PASSWORD:
+	case GH_F_PASSWORD:
 		type = "string";
 		format = "password";
 		break;
-	case F_TIME:
+	case GH_F_TIME:
 		type = "string";
 		format = "date-time";
 		break;
-	case F_INT:
+	case GH_F_INT:
 		type = "integer";
 		format = "int64";
 		break;
-	case F_BOOL:
+	case GH_F_BOOL:
 		type = "boolean";
 		break;
 	}
 	s = json_object();
-	if (f->flags & NULLABLE)
+	if (f->flags & GH_F_NULLABLE)
 		json_object_set_new(
 		    s, "type", json_pack("[s,s]", type, "null"));
 	else
 		json_object_set_new(s, "type", json_string(type));
 	if (format != NULL)
 		json_object_set_new(s, "format", json_string(format));
-	if (f->type == F_ENUM)
+	if (f->type == GH_F_ENUM)
 		json_object_set_new(s, "enum", enum_values(f->extra));
-	if (f->type == F_INT && f->max > 0) {
+	if (f->type == GH_F_INT && f->max > 0) {
 		json_object_set_new(s, "minimum", json_integer(f->min));
 		json_object_set_new(s, "maximum", json_integer(f->max));
-	} else if (f->type != F_INT && f->type != F_BOOL) {
+	} else if (f->type != GH_F_INT && f->type != GH_F_BOOL) {
 		if (f->min > 0)
 			json_object_set_new(
 			    s, "minLength", json_integer(f->min));
@@ -473,17 +182,17 @@ out:
 }
 
 static json_t *
-schema_json(struct gen *g, const struct schema *sc)
+schema_json(struct gen *g, const struct gh_schema *sc)
 {
 	json_t *s = json_object(), *props, *req, *extra;
-	const struct field *f;
+	const struct gh_field *f;
 
 	if (sc->fields != NULL) {
 		props = json_object();
 		req = json_array();
 		for (f = sc->fields; f->name != NULL; f++) {
 			json_object_set_new(props, f->name, field_schema(g, f));
-			if (f->flags & REQ)
+			if (f->flags & GH_F_REQ)
 				json_array_append_new(
 				    req, json_string(f->name));
 		}
@@ -513,8 +222,8 @@ media_of(const char *name)
 	size_t n = strcspn(name, "[");
 	int i = schema_index(name, n);
 
-	return i >= 0 && schemas[i].media != NULL ? schemas[i].media
-	                                          : "application/json";
+	return i >= 0 && gh_schemas[i].media != NULL ? gh_schemas[i].media
+	                                             : "application/json";
 }
 
 /* A response or request body's {"<media>": {"schema": ...}}. */
@@ -828,7 +537,7 @@ request_body(struct gen *g, const struct gh_route *rt)
 	json_t *s;
 
 	if (rt->request != NULL)
-		s = ref(g, rt->request, strlen(rt->request));
+		s = ref(g, rt->request->name, strlen(rt->request->name));
 	else
 		s = json_pack("{s:s}", "type", "object");
 	return json_pack(
@@ -958,21 +667,21 @@ components(struct gen *g)
 	/* the emitted schemas may refer to more: repeat until closed */
 	while (more) {
 		more = false;
-		for (i = 0; i < GH_ARRAY_SIZE(schemas); i++) {
+		for (i = 0; i < gh_schemas_count; i++) {
 			if (!g->used[i] ||
-			    json_object_get(out, schemas[i].name) != NULL)
+			    json_object_get(out, gh_schemas[i].name) != NULL)
 				continue;
-			json_object_set_new(
-			    out, schemas[i].name, schema_json(g, &schemas[i]));
+			json_object_set_new(out, gh_schemas[i].name,
+			    schema_json(g, &gh_schemas[i]));
 			more = true;
 		}
 	}
 	/* stable order: the schemas table's */
 	sec = json_object();
-	for (i = 0; i < GH_ARRAY_SIZE(schemas); i++)
-		if (json_object_get(out, schemas[i].name) != NULL)
-			json_object_set(sec, schemas[i].name,
-			    json_object_get(out, schemas[i].name));
+	for (i = 0; i < gh_schemas_count; i++)
+		if (json_object_get(out, gh_schemas[i].name) != NULL)
+			json_object_set(sec, gh_schemas[i].name,
+			    json_object_get(out, gh_schemas[i].name));
 	json_decref(out);
 	return json_pack("{s:o,s:{s:{s:s,s:s,s:{s:{s:s,s:s,s:{}}}},s:{s:s,s:s,"
 	                 "s:s,s:s}}}",
@@ -1003,6 +712,8 @@ gh_openapi_build(const struct gh_route *table, size_t n,
 	*len = 0;
 	if (errsz > 0)
 		err[0] = '\0';
+	if (gh_schemas_count > GH_OPENAPI_MAX_SCHEMAS)
+		fail(&g, "more than %d schemas", GH_OPENAPI_MAX_SCHEMAS);
 	for (i = 0; i < n && !g.failed; i++) {
 		if (table[i].flags & GH_ROUTE_HIDDEN)
 			continue;

@@ -24,6 +24,7 @@ struct gh_route;
 struct gh_conn_track;
 
 #define GH_ROUTE_MAX_PARAMS 4
+#define GH_ROUTE_MAX_QUERY 8
 
 enum gh_method {
 	GH_GET = 0,
@@ -45,6 +46,15 @@ struct gh_req {
 	enum gh_method method;
 	const char *path;                        /* decoded path, no query */
 	const char *params[GH_ROUTE_MAX_PARAMS]; /* path captures */
+
+	/* The row's input, parsed and checked by the server before the
+	 * handler runs (http/input.h): the path's {..._id}, the integer
+	 * query parameters (gh_req_query_int) and, for a row with a body
+	 * schema, the validated JSON body (freed at completion). */
+	gh_id id;
+	int64_t query[GH_ROUTE_MAX_QUERY];
+	bool query_set[GH_ROUTE_MAX_QUERY];
+	struct json_t *json;
 
 	char *body; /* NUL-terminated, body_len bytes */
 	size_t body_len, body_cap;
@@ -90,6 +100,10 @@ const char *gh_req_header_all(struct gh_req *req, const char *name);
 
 /* A query parameter's value, or NULL. */
 const char *gh_req_query(struct gh_req *req, const char *name);
+
+/* An integer query parameter of the route's row, as the server parsed
+ * and checked it (http/input.h); dflt when the request has none. */
+int64_t gh_req_query_int(struct gh_req *req, const char *name, int64_t dflt);
 
 /* Suspend the request until gh_req_resume(); see deferred above. */
 void gh_req_suspend(struct gh_req *req);

@@ -13,13 +13,15 @@
 
 #include "gh.h"
 #include "http/req.h"
+#include "http/schema.h"
 
 enum gh_guard {
 	GH_GUARD_PUBLIC = 0, /* anyone */
 	GH_GUARD_USER,       /* any authenticated, active user */
 	GH_GUARD_ROLE,       /* authenticated with at least .role */
-	GH_GUARD_OWNER, /* authenticated; the handler loads the row and asks
-	                   gh_policy_allow(actor, .action, owner) */
+	GH_GUARD_OWNER,      /* authenticated; the server loads the row's owner
+	                        (.owner) and asks gh_policy_allow(actor,
+	                        .action, owner) before the handler runs */
 };
 
 enum gh_body {
@@ -30,9 +32,15 @@ enum gh_body {
 
 typedef enum gh_err (*gh_handler_fn)(struct gh_req *req);
 
+/* An ownership guard's lookup: *owner_id of the row named by id;
+ * GH_ERR_NOTFOUND when there is none (the row's 404). */
+typedef enum gh_err (*gh_owner_fn)(
+    struct gh_req *req, gh_id id, gh_id *owner_id);
+
 struct gh_route {
 	enum gh_method method;
-	const char *pattern; /* "/posts/{post_id}" */
+	const char *pattern; /* "/posts/{post_id}"; a {..._id} capture is an
+	                        integer id, parsed by the server (req->id) */
 	gh_handler_fn handler;
 	enum gh_guard guard;
 	enum gh_role role;       /* for GH_GUARD_ROLE */
@@ -42,13 +50,21 @@ struct gh_route {
 	const char *summary;
 	unsigned flags; /* GH_ROUTE_* */
 
-	/* What /openapi.json says about the route (openapi.c reads these,
-	 * the server does not).  Every field may be left out: a row with
-	 * none of them is still documented, from what is above. */
-	const char *tag;     /* group in /docs; NULL: first path segment */
-	const char *request; /* body schema name (openapi.c), NULL: generic */
+	/* What /openapi.json says about the route, and what the server
+	 * checks before the handler (http/input.h): the request schema, the
+	 * query parameters, the 404 text of a row with a path id.  Every
+	 * field may be left out: a row with none of them is still
+	 * documented, from what is above. */
+	const char *tag; /* group in /docs; NULL: first path segment */
+	/* The request body's schema: for a GH_BODY_JSON row the server parses
+	 * the body and validates it before the handler runs (req->json);
+	 * NULL: the handler reads the body itself. */
+	const struct gh_schema *request;
 	const struct gh_route_query *query;    /* NULL-name terminated */
 	const struct gh_route_resp *responses; /* status 0 terminated */
+
+	/* GH_GUARD_OWNER rows: who owns the row the path's id names */
+	gh_owner_fn owner;
 };
 
 /*
@@ -65,8 +81,9 @@ struct gh_route_resp {
 	const char *detail;
 };
 
-/* A query parameter the handler reads: an integer in min..max (pydantic's
- * ge/le, a 422 outside), or a free string when is_string. */
+/* A query parameter: an integer in min..max, parsed by the server before
+ * the handler runs (pydantic's ge/le, a 422 outside; gh_req_query_int),
+ * or a free string when is_string (gh_req_query). */
 struct gh_route_query {
 	const char *name;
 	bool is_string;

@@ -13,6 +13,7 @@
  */
 #include "handlers/app.h"
 #include "handlers/console.h"
+#include "handlers/schemas.h"
 #include "http/router.h"
 #include "util/banned.h"
 
@@ -27,6 +28,8 @@
 #define NOSTORE GH_ROUTE_NO_STORE
 #define HIDDEN GH_ROUTE_HIDDEN
 #define COOKIE GH_ROUTE_COOKIE
+/* a request body schema (handlers/schemas.h) */
+#define S(name) (&gh_schemas[GH_SCHEMA_##name])
 
 /*
  * What /openapi.json says beyond the columns above (router.h): the tag,
@@ -66,13 +69,13 @@ const struct gh_route gh_routes[] = {
             {503, "HTTPError", "Database unavailable"})},
     {GH_POST, "/auth/register", h_auth_register, PUBLIC, GH_BODY_JSON,
         "Register a user (the first one becomes admin)", HASHES,
-        DOC("auth", "UserCreate", NULL, {201, "UserResponse"},
+        DOC("auth", S(USER_CREATE), NULL, {201, "UserResponse"},
             {409, "HTTPError", "Username or email already exists"})},
     {GH_POST, "/auth/token", h_auth_token, PUBLIC, GH_BODY_FORM,
         "OAuth2 token endpoint: the password grant (log in) or the "
         "refresh grant",
         HASHES | THROTTLED,
-        DOC("auth", "TokenRequest", NULL, {200, "Token"},
+        DOC("auth", S(TOKEN_REQUEST), NULL, {200, "Token"},
             {400, "OAuthError",
                 "refresh grant: invalid_grant (an unknown, expired, "
                 "revoked or spent refresh token; a spent one also ends "
@@ -83,7 +86,7 @@ const struct gh_route gh_routes[] = {
                 "Incorrect username or password (password grant)"})},
     {GH_POST, "/auth/login", h_auth_token, PUBLIC, GH_BODY_FORM,
         "Alias of POST /auth/token", HASHES | THROTTLED,
-        DOC("auth", "TokenRequest", NULL, {200, "Token"},
+        DOC("auth", S(TOKEN_REQUEST), NULL, {200, "Token"},
             {400, "OAuthError",
                 "refresh grant: invalid_grant (an unknown, expired, "
                 "revoked or spent refresh token; a spent one also ends "
@@ -94,7 +97,7 @@ const struct gh_route gh_routes[] = {
                 "Incorrect username or password (password grant)"})},
     {GH_POST, "/auth/refresh", h_auth_refresh, PUBLIC, GH_BODY_JSON,
         "Exchange a refresh token for a new token pair (rotation)", 0,
-        DOC("auth", "RefreshRequest", NULL, {200, "Token"},
+        DOC("auth", S(REFRESH_REQUEST), NULL, {200, "Token"},
             {401, "HTTPError",
                 "Could not validate credentials (an unknown, expired or "
                 "spent refresh token; a spent one also ends its "
@@ -104,7 +107,7 @@ const struct gh_route gh_routes[] = {
         DOC("auth", NULL, NULL, {204, NULL})},
     {GH_POST, "/auth/revoke", h_auth_revoke, PUBLIC, GH_BODY_FORM,
         "RFC 7009: revoke the session of an access or refresh token", 0,
-        DOC("auth", "RevokeRequest", NULL,
+        DOC("auth", S(REVOKE_REQUEST), NULL,
             {200, "Empty",
                 "Always, whether or not the token named a session"})},
     {GH_GET, "/users/me/sessions", h_account_sessions, USER, GH_BODY_NONE,
@@ -116,11 +119,11 @@ const struct gh_route gh_routes[] = {
             {404, "HTTPError", "Session not found"})},
     {GH_POST, "/users/me/password", h_account_password, USER, GH_BODY_JSON,
         "Change the password; every session ends", NOKEY | HASHES | COOKIE,
-        DOC("account", "PasswordChange", NULL, {204, NULL},
+        DOC("account", S(PASSWORD_CHANGE), NULL, {204, NULL},
             {400, "HTTPError", "Incorrect password"})},
     {GH_POST, "/api-keys", h_apikeys_create, USER, GH_BODY_JSON,
         "Create an API key (the secret is shown once)", NOKEY | COOKIE,
-        DOC("api-keys", "ApiKeyCreate", NULL, {201, "ApiKeyCreated"})},
+        DOC("api-keys", S(APIKEY_CREATE), NULL, {201, "ApiKeyCreated"})},
     {GH_GET, "/api-keys", h_apikeys_list, USER, GH_BODY_NONE,
         "The caller's API keys", NOKEY | COOKIE,
         DOC("api-keys", NULL, NULL, {200, "ApiKey[]"})},
@@ -137,7 +140,7 @@ const struct gh_route gh_routes[] = {
         DOC("admin", NULL, NULL, {200, "UserResponse[]"})},
     {GH_POST, "/posts", h_posts_create, USER, GH_BODY_JSON,
         "Create a post owned by the caller", 0,
-        DOC("posts", "PostCreate", NULL, {201, "PostResponse"})},
+        DOC("posts", S(POST_CREATE), NULL, {201, "PostResponse"})},
     {GH_GET, "/posts", h_posts_list, PUBLIC, GH_BODY_NONE,
         "Posts ordered by id (streamed; ?limit=&after_id= pages)", 0,
         DOC("posts", NULL, page_query, {200, "PostResponse[]"})},
@@ -145,31 +148,33 @@ const struct gh_route gh_routes[] = {
         OWNER(GH_ACT_POST_UPDATE,
             "Only the owner or an admin can update this post"),
         GH_BODY_JSON, "Change a post (owner or admin)", 0,
-        DOC("posts", "PostUpdate", NULL, {200, "PostResponse"},
-            {404, "HTTPError", "Post not found"})},
+        DOC("posts", S(POST_UPDATE), NULL, {200, "PostResponse"},
+            {404, "HTTPError", "Post not found"}),
+        .owner = h_posts_owner},
     {GH_DELETE, "/posts/{post_id}", h_posts_delete,
         OWNER(GH_ACT_POST_DELETE,
             "Only the owner or an admin can delete this post"),
         GH_BODY_NONE, "Delete a post (owner, moderator or admin)", 0,
         DOC("posts", NULL, NULL, {204, NULL},
-            {404, "HTTPError", "Post not found"})},
+            {404, "HTTPError", "Post not found"}),
+        .owner = h_posts_owner},
     {GH_GET, "/todos", h_todos_list, USER, GH_BODY_NONE,
         "The caller's todos by id (?limit=&after_id= pages)", 0,
         DOC("todos", NULL, page_query, {200, "TodoResponse[]"})},
     {GH_POST, "/todos", h_todos_create, USER, GH_BODY_JSON, "Create a todo", 0,
-        DOC("todos", "TodoCreate", NULL, {201, "TodoResponse"})},
+        DOC("todos", S(TODO_CREATE), NULL, {201, "TodoResponse"})},
     {GH_GET, "/todos/{todo_id}", h_todos_get, USER, GH_BODY_NONE,
         "One of the caller's todos", 0,
         DOC("todos", NULL, NULL, {200, "TodoResponse"},
             {404, "HTTPError", "Todo not found"})},
     {GH_PATCH, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
         "Change one of the caller's todos", 0,
-        DOC("todos", "TodoUpdate", NULL, {200, "TodoResponse"},
+        DOC("todos", S(TODO_UPDATE), NULL, {200, "TodoResponse"},
             {404, "HTTPError", "Todo not found"})},
     /* seed 004's frontend updates with PUT, sending only what changed */
     {GH_PUT, "/todos/{todo_id}", h_todos_update, USER, GH_BODY_JSON,
         "Change one of the caller's todos (as PATCH: present fields change)", 0,
-        DOC("todos", "TodoUpdate", NULL, {200, "TodoResponse"},
+        DOC("todos", S(TODO_UPDATE), NULL, {200, "TodoResponse"},
             {404, "HTTPError", "Todo not found"})},
     {GH_DELETE, "/todos/{todo_id}", h_todos_delete, USER, GH_BODY_NONE,
         "Delete one of the caller's todos", 0,
@@ -177,7 +182,7 @@ const struct gh_route gh_routes[] = {
             {404, "HTTPError", "Todo not found"})},
     {GH_PATCH, "/admin/users/{user_id}", h_admin_user_update, ADMIN(NULL),
         GH_BODY_JSON, "Change a user's role or active flag (admin)", COOKIE,
-        DOC("admin", "UserAdminUpdate", NULL, {200, "UserResponse"},
+        DOC("admin", S(USER_ADMIN_UPDATE), NULL, {200, "UserResponse"},
             {404, "HTTPError", "User not found"},
             {409, "HTTPError", "Cannot remove the last active admin"})},
     {GH_DELETE, "/users/{user_id}", h_admin_user_delete, ADMIN(NULL),

@@ -37,6 +37,7 @@
 #include <sodium.h>
 
 #include "http/forwarded.h"
+#include "http/input.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -231,6 +232,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	track_set(req->track, T_IDLE);
+	gh_input_release(req);
 	if (req->body != NULL) {
 		sodium_memzero(req->body, req->body_cap);
 		free(req->body);
@@ -368,7 +370,7 @@ dispatch(struct gh_server *s, struct gh_req *req)
 	char allow[128];
 	unsigned mask;
 
-	m = gh_router_match(gh_routes, gh_routes_count, req->method, req->path,
+	m = gh_router_match(s->o.routes, s->o.nroutes, req->method, req->path,
 	    req->arena, &route, req->params, &mask);
 	if (s->o.cors != NULL && s->o.cors->enabled) {
 		req->cors_vary = true;
@@ -404,6 +406,9 @@ dispatch(struct gh_server *s, struct gh_req *req)
 			return;
 		}
 	}
+	/* the row's path id, query and body schema, then its owner */
+	if (!gh_input_check(req))
+		return;
 	finish(req, route->handler(req));
 }
 

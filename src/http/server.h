@@ -25,6 +25,9 @@ struct gh_server_opts {
 	unsigned max_connections, max_connections_per_ip;
 	unsigned idle_timeout_s, request_timeout_s;
 	size_t max_body, max_header;
+	/* the route table (routes.c's gh_routes; a test's own table) */
+	const struct gh_route *routes;
+	size_t nroutes;
 	void *app;                  /* handed to handlers as req->app */
 	const struct gh_cors *cors; /* NULL or disabled: no CORS */
 	/* TRUSTED_PROXIES: peers whose X-Forwarded-For and

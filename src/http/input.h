@@ -1,0 +1,42 @@
+/*
+ * input.h - what a route row declares of its input, parsed and checked
+ * by the server before the handler runs.
+ *
+ * A row's input is its path id (a capture named "{..._id}": a positive
+ * 64-bit integer), its query parameters (row.query: integers in bounds,
+ * or strings) and, for a GH_BODY_JSON row with a request schema, its
+ * body.  Errors are gathered the way FastAPI gathers them: a body that
+ * is not JSON (or not an object) is a 422 of its own; otherwise every
+ * path, query and body error goes out in one 422, in that order.  An id
+ * that cannot name a row (0, negative, beyond 64 bits) is then the row's
+ * 404.  Last, a row with an owner lookup has its row loaded and the
+ * policy asked (404, then 403), so no handler can forget the ownership
+ * guard.
+ */
+#ifndef GH_INPUT_H
+#define GH_INPUT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "http/req.h"
+
+/* Check req's input against req->route; false when a response (422,
+ * 404, 403, 503) was queued and the handler must not run.  Sets req->id,
+ * the query values and req->json. */
+bool gh_input_check(struct gh_req *req);
+
+/* Wipe the secrets of req->json and free it (the completed callback). */
+void gh_input_release(struct gh_req *req);
+
+/*
+ * Parse a JSON request body as FastAPI does (an empty body, a content
+ * type that is not JSON, malformed JSON, duplicate keys, a null or a
+ * non-object: each a 422 with FastAPI's loc/msg/type).  On failure the
+ * 422 is queued and GH_ERR_INVALID returned; *out is a new reference on
+ * success.  For handlers that read a body no schema describes.
+ */
+enum gh_err gh_input_json_body(struct gh_req *req, json_t **out);
+
+#endif /* GH_INPUT_H */
