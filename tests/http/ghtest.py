@@ -297,6 +297,22 @@ def seed_dir():
     return (REPO.parent / "shared" / "reference" / "fastapi_seed").resolve()
 
 
+def seed_missing_reason():
+    """Why the tests that need the seed app cannot run, and how to run
+    them; None when it is there."""
+    sd = seed_dir()
+    if (sd / "run.sh").exists():
+        return None
+    return (f"the seed app is not at {sd}: clone beside ../shared "
+            "(or set GH_SEED_DIR) to run the tests against it")
+
+
+# Marks a test (or a module) that needs the seed FastAPI app: one skip
+# line per module when it is missing.
+requires_seed = pytest.mark.skipif(seed_missing_reason() is not None,
+                                   reason=seed_missing_reason() or "")
+
+
 def wait_http_ready(url, proc=None, timeout=READY_TIMEOUT, what="server"):
     """Poll url until it answers 200; fail early if proc exits."""
     deadline = time.monotonic() + timeout

@@ -22,10 +22,9 @@ import uuid
 
 import pytest
 
-from ghtest import (HTTP_TIMEOUT, Client, SeedProcess, assert_401,
+from ghtest import (HTTP_TIMEOUT, requires_seed, Client, SeedProcess, assert_401,
                     assert_oauth_error,
                     bearer, new_user, refresh_form, refresh_json, register,
-                    seed_dir,
                     sid_of, token_claims, unique_email, unique_name)
 
 pytestmark = pytest.mark.gatehouse
@@ -198,12 +197,8 @@ def test_auto_refresh_of_an_expired_token(spawn_server):
 
 # ---------------------------------------------------------------- the seed
 
+@requires_seed
 def test_seed_app_accepts_gatehouse_tokens(spawn_server, tmp_path):
-    sd = seed_dir()
-    if not (sd / "run.sh").exists():
-        pytest.skip(f"reference app not found at {sd} (expected "
-                    "../shared/reference/fastapi_seed beside the repository, "
-                    "or GH_SEED_DIR)")
     key = "shared-secret-" + uuid.uuid4().hex
     gh = spawn_server(secret_key=key, name="issuer")
     seed = SeedProcess((tmp_path / "seed.db").resolve(), key,
