@@ -34,7 +34,8 @@ TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
        $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
-.PHONY: all san run test unit unit-san http http-san http-seed deps deps-build \
+.PHONY: all san run test test-static test-servers unit unit-san http http-san \
+        http-seed deps deps-build \
         bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
 
@@ -90,10 +91,21 @@ run: deps-build
 	@mkdir -p data
 	exec build/gatehouse --host 127.0.0.1 --port 8000 --data-dir data
 
+# Two lanes at once on a 2-core machine: the suites that start servers on
+# free ports (sequential, so no two of them race for a port or for the
+# CPU-bound hashing) beside the ones that start none.  Each lane's output
+# is printed whole when it ends.
 test: deps
 	@$(MAKE) --no-print-directory all san
-	@$(MAKE) --no-print-directory format-check lint openapi-lint unit unit-san http http-san http-seed fuzz-smoke bench-smoke
+	@echo "make test: two lanes in parallel, each printed when it ends"
+	@$(MAKE) --no-print-directory -j2 --output-sync=recurse \
+	    test-static test-servers
 	@echo "make test: all suites passed"
+test-static:
+	@$(MAKE) --no-print-directory format-check lint openapi-lint unit \
+	    unit-san fuzz-smoke
+test-servers:
+	@$(MAKE) --no-print-directory http http-san http-seed bench-smoke
 
 # ---- test suites -----------------------------------------------------------
 unit: $(addprefix build/tests/,$(TESTS))
