@@ -75,21 +75,32 @@ enum gh_err gh_h_send_post(
     struct gh_req *req, unsigned status, const struct gh_post *p);
 
 /*
- * A write handed to the store's writer thread (gh_store_batch_submit):
- * it is committed together with the other writes queued meanwhile.
- * Embed this in the handler's job (in the request arena, pointed to by
- * req->hstate), set run, and call gh_h_write_submit(): the request is
- * suspended, run(s, w) executes inside the batch, and once the batch has
- * committed result is set and the request resumed, so the handler is
- * called again with req->resumed to answer.  A full queue (or shutdown)
- * resumes at once with result GH_ERR_BUSY: answer gh_h_busy(req, "write").
+ * A suspended request's job.  A handler that hands work to another
+ * thread puts this header first in its job (in the request arena) and
+ * calls one of the two defer functions: req->hstate points at the job,
+ * the request is suspended, the work runs, and the handler is called
+ * again with req->resumed to answer (a resumed handler casts
+ * req->hstate back to its job).  kind is the handler's own tag when it
+ * has several kinds of job.  result is GH_ERR_BUSY when the queue was
+ * full (or shutting down): answer gh_h_busy().
+ *
+ *   gh_h_defer_hash: hash(j) runs on the hashing pool (nice +19) and
+ *     records its own outcome in the job; result stays GH_OK.
+ *   gh_h_defer_write: write(s, j) runs inside the store writer's next
+ *     batch (group commit), and result is its return value once that
+ *     batch has committed.
  */
-struct gh_h_write {
-	enum gh_err (*run)(struct gh_store *s, struct gh_h_write *w);
+struct gh_h_job {
 	struct gh_req *req;
+	int kind;
 	enum gh_err result;
+	void (*hash)(struct gh_h_job *j);
+	enum gh_err (*write)(struct gh_store *s, struct gh_h_job *j);
 };
-void gh_h_write_submit(struct gh_req *req, struct gh_h_write *w);
+void gh_h_defer_hash(
+    struct gh_req *req, struct gh_h_job *j, void (*hash)(struct gh_h_job *j));
+void gh_h_defer_write(struct gh_req *req, struct gh_h_job *j,
+    enum gh_err (*write)(struct gh_store *s, struct gh_h_job *j));
 
 /* 503 with Retry-After: the queue named by what ("password hashing",
  * "write") is full; logged at warn level. */

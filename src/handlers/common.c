@@ -266,34 +266,70 @@ gh_h_stream_list_ctx(struct gh_req *req, gh_h_page_ctx_fn page, const void *ctx,
 	return gh_resp_stream(req, stream_read, s, stream_free);
 }
 
+static void
+hash_run(void *arg)
+{
+	struct gh_h_job *j = arg;
+
+	j->hash(j);
+}
+
+static void
+job_resume(void *arg)
+{
+	struct gh_h_job *j = arg;
+
+	gh_req_resume(j->req);
+}
+
+void
+gh_h_defer_hash(
+    struct gh_req *req, struct gh_h_job *j, void (*hash)(struct gh_h_job *j))
+{
+	struct gh_app *app = req->app;
+
+	j->req = req;
+	j->hash = hash;
+	j->result = GH_OK;
+	req->hstate = j;
+	gh_req_suspend(req);
+	if (gh_workq_submit(app->hashq, hash_run, job_resume, j) != GH_OK) {
+		j->result = GH_ERR_BUSY;
+		gh_req_resume(req);
+	}
+}
+
 static enum gh_err
 write_run(struct gh_store *s, void *arg)
 {
-	struct gh_h_write *w = arg;
+	struct gh_h_job *j = arg;
 
-	return w->run(s, w);
+	return j->write(s, j);
 }
 
 static void
 write_done(void *arg, enum gh_err r)
 {
-	struct gh_h_write *w = arg;
+	struct gh_h_job *j = arg;
 
-	w->result = r;
-	gh_req_resume(w->req);
+	j->result = r;
+	gh_req_resume(j->req);
 }
 
 void
-gh_h_write_submit(struct gh_req *req, struct gh_h_write *w)
+gh_h_defer_write(struct gh_req *req, struct gh_h_job *j,
+    enum gh_err (*write)(struct gh_store *s, struct gh_h_job *j))
 {
 	struct gh_app *app = req->app;
 
-	w->req = req;
-	w->result = GH_OK;
+	j->req = req;
+	j->write = write;
+	j->result = GH_OK;
+	req->hstate = j;
 	gh_req_suspend(req);
-	if (gh_store_batch_submit(app->store, write_run, write_done, w) !=
+	if (gh_store_batch_submit(app->store, write_run, write_done, j) !=
 	    GH_OK) {
-		w->result = GH_ERR_BUSY;
+		j->result = GH_ERR_BUSY;
 		gh_req_resume(req);
 	}
 }

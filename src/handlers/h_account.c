@@ -95,32 +95,24 @@ h_account_session_delete(struct gh_req *req)
 /* Password change: verify the current password and hash the new one on
  * the hashing pool, then swap them and end every session. */
 struct pw_change {
-	struct gh_req *req;
+	struct gh_h_job job; /* first: the resumed handler casts back */
 	const struct gh_password_params *params;
 	const char *hash;
-	char *current, *next;
+	const char *current, *next;
 	size_t current_len, next_len;
 	enum gh_err verified, hashed;
 	char out[GH_PASSWORD_HASH_BUFSZ];
 };
 
 static void
-change_run(void *arg)
+change_run(struct gh_h_job *job)
 {
-	struct pw_change *p = arg;
+	struct pw_change *p = (struct pw_change *)(void *)job;
 
 	p->verified = gh_password_verify(p->hash, p->current, p->current_len);
 	if (p->verified == GH_OK)
 		p->hashed =
 		    gh_password_hash(p->params, p->next, p->next_len, p->out);
-}
-
-static void
-change_done(void *arg)
-{
-	struct pw_change *p = arg;
-
-	gh_req_resume(p->req);
 }
 
 static enum gh_err
@@ -129,7 +121,7 @@ change_finish(struct gh_req *req, struct pw_change *p)
 	struct gh_app *app = req->app;
 	enum gh_err r;
 
-	if (p->verified == GH_ERR_BUSY)
+	if (p->job.result == GH_ERR_BUSY)
 		return gh_h_busy(req, "password hashing");
 	if (p->verified != GH_OK) {
 		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
@@ -166,36 +158,23 @@ h_account_password(struct gh_req *req)
 	next = gh_h_str(req, "new_password");
 	/* the principal carries no hash (gh_store_auth_load): read it */
 	if ((r = gh_store_user_get(app->store, u->id, req->arena, &row)) !=
-	    GH_OK) {
-		r = r == GH_ERR_NOTFOUND
-		        ? gh_resp_unauth(
-		              req, "Could not validate credentials", true)
-		        : gh_resp_err(req, r, NULL);
-		goto out;
-	}
-	if ((p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL ||
-	    (p->current = gh_arena_strndup(req->arena, cur, strlen(cur))) ==
-	        NULL ||
-	    (p->next = gh_arena_strndup(req->arena, next, strlen(next))) ==
-	        NULL ||
-	    (p->hash = gh_arena_strndup(req->arena, row.password_hash,
-	         strlen(row.password_hash))) == NULL) {
-		r = gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		goto out;
-	}
-	p->req = req;
-	p->params = &app->pw;
+	    GH_OK)
+		return r == GH_ERR_NOTFOUND
+		           ? gh_resp_unauth(
+		                 req, "Could not validate credentials", true)
+		           : gh_resp_err(req, r, NULL);
+	if ((p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	/* row lives in the arena, cur and next in req->json, until the
+	 * request completes */
+	p->hash = row.password_hash;
+	p->current = cur;
 	p->current_len = strlen(cur);
+	p->next = next;
 	p->next_len = strlen(next);
-	req->hstate = p;
-	gh_req_suspend(req);
-	if (gh_workq_submit(app->hashq, change_run, change_done, p) != GH_OK) {
-		p->verified = GH_ERR_BUSY;
-		gh_req_resume(req);
-	}
-	r = GH_OK;
-out:
-	return r;
+	p->params = &app->pw;
+	gh_h_defer_hash(req, &p->job, change_run);
+	return GH_OK;
 }
 
 static void

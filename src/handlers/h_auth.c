@@ -19,6 +19,7 @@
 
 #include "auth/token.h"
 #include "handlers/app.h"
+#include "http/input.h"
 #include "handlers/console.h"
 #include "http/resp.h"
 #include "log.h"
@@ -30,21 +31,20 @@
 #include "util/validate.h"
 #include "util/banned.h"
 
-/* What a suspended request of this file waits for: the first member of
- * every job struct, so that the resumed handler knows which it was. */
+/* What a suspended request of this file waits for (struct gh_h_job's
+ * kind), so that the resumed handler knows which job it was. */
 enum job_kind { JOB_HASH, JOB_VERIFY, JOB_REFRESH };
 
 /* One hashing job; lives in the request arena while the request is
  * suspended. */
 struct pw_job {
-	enum job_kind kind;
-	struct gh_req *req;
+	struct gh_h_job job; /* first: the resumed handler casts back */
 	const struct gh_password_params *params;
 	const char *password;
 	size_t password_len;
 	const char *hash;   /* JOB_VERIFY: the stored or dummy hash */
 	bool want_rehash;   /* JOB_VERIFY: rehash on a match */
-	enum gh_err result; /* GH_OK: hashed / matched */
+	enum gh_err result; /* the pool's outcome: GH_OK hashed / matched */
 	char out[GH_PASSWORD_HASH_BUFSZ]; /* new hash */
 	bool rehashed;
 	/* handler state carried across the suspension */
@@ -55,11 +55,11 @@ struct pw_job {
 };
 
 static void
-job_run(void *arg)
+job_run(struct gh_h_job *job)
 {
-	struct pw_job *j = arg;
+	struct pw_job *j = (struct pw_job *)(void *)job;
 
-	if (j->kind == JOB_HASH) {
+	if (job->kind == JOB_HASH) {
 		j->result = gh_password_hash(
 		    j->params, j->password, j->password_len, j->out);
 		return;
@@ -71,29 +71,15 @@ job_run(void *arg)
 		j->rehashed = true;
 }
 
+/* Suspend the request and queue the job on the hashing pool. */
 static void
-job_done(void *arg)
-{
-	struct pw_job *j = arg;
-
-	gh_req_resume(j->req);
-}
-
-/* Suspend the request and queue the job; a full queue still resumes, with
- * GH_ERR_BUSY as the result, so the second call answers 503. */
-static void
-defer(struct gh_req *req, struct pw_job *j)
+defer(struct gh_req *req, struct pw_job *j, enum job_kind kind)
 {
 	struct gh_app *app = req->app;
 
-	j->req = req;
 	j->params = &app->pw;
-	req->hstate = j;
-	gh_req_suspend(req);
-	if (gh_workq_submit(app->hashq, job_run, job_done, j) != GH_OK) {
-		j->result = GH_ERR_BUSY;
-		gh_req_resume(req);
-	}
+	j->job.kind = kind;
+	gh_h_defer_hash(req, &j->job, job_run);
 }
 
 enum gh_err
@@ -104,7 +90,7 @@ h_auth_register(struct gh_req *req)
 	enum gh_err r;
 
 	if (req->resumed) {
-		if (j->result == GH_ERR_BUSY)
+		if (j->job.result == GH_ERR_BUSY)
 			return gh_h_busy(req, "password hashing");
 		if (j->result != GH_OK)
 			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
@@ -126,47 +112,12 @@ h_auth_register(struct gh_req *req)
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
-	j->kind = JOB_HASH;
 	j->username = gh_h_str(req, "username");
 	j->email = gh_h_str(req, "email");
 	j->password = gh_h_str(req, "password");
 	j->password_len = strlen(j->password);
-	defer(req, j);
+	defer(req, j, JOB_HASH);
 	return GH_OK;
-}
-
-/* Content-Type is application/x-www-form-urlencoded (any parameters). */
-static bool
-form_content_type(const char *ct)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof(want) - 1;
-
-	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-/* A required form field: 422 entries as FastAPI's Form(...) gives. */
-static const char *
-form_field(const struct gh_form *f, const char *name, bool required,
-    json_t *errs, size_t *len)
-{
-	const char *v = f ? gh_form_get(f, name, len) : NULL;
-
-	if (v == NULL || *len == 0) { /* FastAPI: an empty form value is
-		                         a missing one */
-		if (required)
-			gh_verr_add(errs, "body", name, -1, "field required",
-			    "value_error.missing", NULL);
-		return NULL;
-	}
-	if (gh_utf8_has_nul(v, *len) || !gh_utf8_valid(v, *len)) {
-		gh_verr_add(errs, "body", name, -1,
-		    "string contains a NUL byte or invalid UTF-8",
-		    "value_error.str.encoding", NULL);
-		return NULL;
-	}
-	return v;
 }
 
 /* The token response: a new access token for (u, sid) and refresh. */
@@ -326,8 +277,7 @@ uncount_attempt(struct gh_req *req, const char *username, bool user)
  * request arena while the request is suspended.
  */
 struct refresh_job {
-	enum job_kind kind; /* JOB_REFRESH */
-	struct gh_h_write w;
+	struct gh_h_job job; /* first: kind JOB_REFRESH */
 	unsigned char old_hash[GH_TOKEN_HASH_LEN], new_hash[GH_TOKEN_HASH_LEN];
 	char refresh[GH_TOKEN_BUFSZ]; /* the new token, wiped after use */
 	int64_t now, expires_at, grace_usec;
@@ -338,14 +288,12 @@ struct refresh_job {
 };
 
 static enum gh_err
-refresh_run(struct gh_store *s, struct gh_h_write *w)
+refresh_run(struct gh_store *s, struct gh_h_job *job)
 {
-	/* w is the job's member, after its kind */
-	char *base = (char *)w - offsetof(struct refresh_job, w);
-	struct refresh_job *j = (struct refresh_job *)(void *)base;
+	struct refresh_job *j = (struct refresh_job *)(void *)job;
 
 	return gh_store_refresh_rotate(s, j->old_hash, j->new_hash, j->now,
-	    j->expires_at, j->grace_usec, w->req->arena, &j->u, &j->sid,
+	    j->expires_at, j->grace_usec, job->req->arena, &j->u, &j->sid,
 	    &j->res);
 }
 
@@ -358,16 +306,14 @@ do_refresh(struct gh_req *req, const char *presented, bool oauth)
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
-	j->kind = JOB_REFRESH;
+	j->job.kind = JOB_REFRESH;
 	j->oauth = oauth;
-	j->w.run = refresh_run;
 	j->now = gh_time_now_usec();
 	j->expires_at = refresh_expiry(app, j->now);
 	j->grace_usec = app->cfg->refresh_reuse_grace_seconds * 1000000;
 	gh_token_hash(presented, strlen(presented), j->old_hash);
 	gh_token_new(j->refresh, j->new_hash);
-	req->hstate = j;
-	gh_h_write_submit(req, &j->w);
+	gh_h_defer_write(req, &j->job, refresh_run);
 	return GH_OK;
 }
 
@@ -378,11 +324,11 @@ refresh_resume(struct gh_req *req)
 	struct refresh_job *j = req->hstate;
 	enum gh_err r;
 
-	if (j->w.result != GH_OK) {
+	if (j->job.result != GH_OK) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
-		return j->w.result == GH_ERR_BUSY
+		return j->job.result == GH_ERR_BUSY
 		           ? gh_h_busy(req, "write")
-		           : gh_resp_err(req, j->w.result, NULL);
+		           : gh_resp_err(req, j->job.result, NULL);
 	}
 	if (j->res == GH_REFRESH_REUSED)
 		gh_audit(req, "token.reuse_detected", false, j->u.id,
@@ -411,41 +357,13 @@ refresh_resume(struct gh_req *req)
 	return r;
 }
 
-static enum gh_err
-parse_form(struct gh_req *req, struct gh_form **out)
-{
-	struct gh_form *form;
-	json_t *errs;
-	enum gh_err r;
-
-	*out = NULL;
-	if (!form_content_type(gh_req_header(req, "Content-Type")))
-		return GH_OK; /* FastAPI: an empty form */
-	if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-	r = gh_form_parse(req->arena, req->body, req->body_len, form);
-	if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL) {
-		gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		return GH_ERR_TOOLARGE;
-	}
-	if (r != GH_OK) {
-		errs = gh_verr_new();
-		gh_verr_add(errs, "body", NULL, -1, "malformed form body",
-		    "value_error.form", NULL);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
-	*out = form;
-	return GH_OK;
-}
-
 enum gh_err
 gh_h_login_resume(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
 	struct pw_job *j = req->hstate;
 
-	if (j->result == GH_ERR_BUSY) {
+	if (j->job.result == GH_ERR_BUSY) {
 		uncount_attempt(req, j->username, true);
 		return gh_h_busy(req, "password hashing");
 	}
@@ -482,17 +400,18 @@ h_auth_token(struct gh_req *req)
 	enum gh_err r;
 
 	if (req->resumed)
-		return *(enum job_kind *)req->hstate == JOB_REFRESH
+		return ((struct gh_h_job *)req->hstate)->kind == JOB_REFRESH
 		           ? refresh_resume(req)
 		           : gh_h_login_resume(req);
-	if ((r = parse_form(req, &form)) != GH_OK)
+	if ((r = gh_input_form_body(req, &form)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
-	grant = form_field(form, "grant_type", false, errs, &glen);
+	grant = gh_input_form_field(form, "grant_type", false, errs, &glen);
 	if (grant != NULL && strcmp(grant, "refresh_token") == 0) {
 		/* RFC 6749 section 6, errors as its section 5.2 says: OAuth2
 		 * client libraries read them (docs/DECISIONS.md) */
-		refresh = form_field(form, "refresh_token", true, errs, &rlen);
+		refresh = gh_input_form_field(
+		    form, "refresh_token", true, errs, &rlen);
 		json_decref(errs);
 		if (refresh == NULL)
 			return gh_resp_oauth_err(req, "invalid_request",
@@ -505,8 +424,8 @@ h_auth_token(struct gh_req *req)
 		return gh_resp_oauth_err(req, "unsupported_grant_type",
 		    "grant_type must be password or refresh_token");
 	}
-	username = form_field(form, "username", true, errs, &ulen);
-	password = form_field(form, "password", true, errs, &plen);
+	username = gh_input_form_field(form, "username", true, errs, &ulen);
+	password = gh_input_form_field(form, "password", true, errs, &plen);
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);
@@ -550,7 +469,6 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-	j->kind = JOB_VERIFY;
 	j->password = password;
 	j->password_len = plen;
 	j->username = username;
@@ -567,7 +485,7 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	} else {
 		return gh_resp_err(req, r, NULL);
 	}
-	defer(req, j);
+	defer(req, j, JOB_VERIFY);
 	return GH_OK;
 }
 
@@ -609,10 +527,10 @@ h_auth_revoke(struct gh_req *req)
 	json_t *errs;
 	enum gh_err r;
 
-	if ((r = parse_form(req, &form)) != GH_OK)
+	if ((r = gh_input_form_body(req, &form)) != GH_OK)
 		return r;
 	errs = gh_verr_new();
-	tok = form_field(form, "token", true, errs, &len);
+	tok = gh_input_form_field(form, "token", true, errs, &len);
 	if (json_array_size(errs) > 0)
 		return gh_resp_422(req, errs);
 	json_decref(errs);

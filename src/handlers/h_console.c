@@ -109,17 +109,6 @@ session_json(
 	sodium_memzero(csrf, sizeof(csrf));
 }
 
-static bool
-form_type(struct gh_req *req)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	const char *ct = gh_req_header(req, "Content-Type");
-	size_t n = sizeof(want) - 1;
-
-	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 /* The login succeeded and session sid exists: give it a cookie. */
 static enum gh_err
 login_done(struct gh_req *req, const struct gh_user *u, gh_id sid)
@@ -139,7 +128,7 @@ login_done(struct gh_req *req, const struct gh_user *u, gh_id sid)
 	}
 	cookie_line(req, value, line);
 	sodium_memzero(value, sizeof(value));
-	if (form_type(req)) {
+	if (gh_input_is_form(req)) {
 		/* a plain HTML form post: back to the page, which asks
 		 * GET /account/session for its CSRF token */
 		const char *hdrs[] = {SEC_HEADERS, "Set-Cookie", line,
@@ -157,36 +146,21 @@ login_done(struct gh_req *req, const struct gh_user *u, gh_id sid)
 	return r;
 }
 
-/* username and password of a form body, copied into the arena. */
+/* username and password of a form body (in the arena): the token
+ * endpoint's rules (http/input.h). */
 static enum gh_err
 login_form(struct gh_req *req, json_t *errs, const char **user, const char **pw,
     size_t *pwlen)
 {
 	struct gh_form *f;
-	const char *v;
 	size_t n = 0;
+	enum gh_err r;
 
 	*user = *pw = NULL;
-	if ((f = gh_arena_alloc(req->arena, sizeof(*f))) == NULL ||
-	    gh_form_parse(req->arena, req->body, req->body_len, f) != GH_OK) {
-		gh_verr_add(errs, "body", NULL, -1, "malformed form body",
-		    "value_error.form", NULL);
-		return GH_OK;
-	}
-	if ((v = gh_form_get(f, "username", &n)) != NULL && n > 0 &&
-	    !gh_utf8_has_nul(v, n) && gh_utf8_valid(v, n))
-		*user = v;
-	else
-		gh_verr_add(errs, "body", "username", -1, "field required",
-		    "value_error.missing", NULL);
-	if ((v = gh_form_get(f, "password", &n)) != NULL && n > 0 &&
-	    !gh_utf8_has_nul(v, n) && gh_utf8_valid(v, n)) {
-		*pw = v;
-		*pwlen = n;
-	} else {
-		gh_verr_add(errs, "body", "password", -1, "field required",
-		    "value_error.missing", NULL);
-	}
+	if ((r = gh_input_form_body(req, &f)) != GH_OK)
+		return r;
+	*user = gh_input_form_field(f, "username", true, errs, &n);
+	*pw = gh_input_form_field(f, "password", true, errs, pwlen);
 	return GH_OK;
 }
 
@@ -205,8 +179,11 @@ h_console_login(struct gh_req *req)
 		return gh_resp_err(
 		    req, GH_ERR_DENIED, GH_CONSOLE_CROSS_SITE_DETAIL);
 	errs = gh_verr_new();
-	if (form_type(req)) {
-		login_form(req, errs, &user, &pw, &pwlen);
+	if (gh_input_is_form(req)) {
+		if ((r = login_form(req, errs, &user, &pw, &pwlen)) != GH_OK) {
+			json_decref(errs); /* its answer is queued */
+			return r;
+		}
 	} else {
 		if ((r = gh_input_json_body(req, &body)) != GH_OK) {
 			json_decref(errs);

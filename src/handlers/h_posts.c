@@ -16,13 +16,13 @@
 
 /*
  * Writes (create, update, delete) are committed by the store's writer
- * thread with the other writes queued meanwhile (gh_h_write_submit); the
+ * thread with the other writes queued meanwhile (gh_h_defer_write); the
  * job lives in the request arena.
  */
 enum post_op { POST_CREATE, POST_UPDATE, POST_DELETE };
 
 struct post_job {
-	struct gh_h_write w; /* first: run() gets it back */
+	struct gh_h_job job; /* first: the resumed handler casts back */
 	enum post_op op;
 	gh_id id, owner;
 	const char *title, *content; /* NULL: unchanged (update) */
@@ -31,10 +31,10 @@ struct post_job {
 };
 
 static enum gh_err
-post_job_run(struct gh_store *s, struct gh_h_write *w)
+post_job_run(struct gh_store *s, struct gh_h_job *job)
 {
-	struct post_job *j = (struct post_job *)(void *)w;
-	struct gh_arena *a = w->req->arena;
+	struct post_job *j = (struct post_job *)(void *)job;
+	struct gh_arena *a = job->req->arena;
 
 	switch (j->op) {
 	case POST_CREATE:
@@ -60,7 +60,6 @@ post_job_new(
 	if (j == NULL)
 		return NULL;
 	memset(j, 0, sizeof(*j));
-	j->w.run = post_job_run;
 	j->op = op;
 	j->title = title;
 	j->content = content;
@@ -70,15 +69,14 @@ post_job_new(
 static void
 post_job_submit(struct gh_req *req, struct post_job *j)
 {
-	req->hstate = j;
-	gh_h_write_submit(req, &j->w);
+	gh_h_defer_write(req, &j->job, post_job_run);
 }
 
 /* The second call of a post write: its commit is done. */
 static enum gh_err
 post_job_finish(struct gh_req *req, struct post_job *j)
 {
-	enum gh_err r = j->w.result;
+	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
 		return gh_h_busy(req, "write");

@@ -64,14 +64,14 @@ send_result(
 
 /*
  * Writes (create, update, delete) are committed by the store's writer
- * thread with the other writes queued meanwhile (gh_h_write_submit); the
+ * thread with the other writes queued meanwhile (gh_h_defer_write); the
  * job lives in the request arena.  Each store call stays scoped to the
  * caller.
  */
 enum todo_op { TODO_CREATE, TODO_UPDATE, TODO_DELETE };
 
 struct todo_job {
-	struct gh_h_write w; /* first: run() gets it back */
+	struct gh_h_job job; /* first: the resumed handler casts back */
 	enum todo_op op;
 	gh_id id, owner;
 	const char *title; /* NULL: unchanged (update) */
@@ -81,10 +81,10 @@ struct todo_job {
 };
 
 static enum gh_err
-todo_job_run(struct gh_store *s, struct gh_h_write *w)
+todo_job_run(struct gh_store *s, struct gh_h_job *job)
 {
-	struct todo_job *j = (struct todo_job *)(void *)w;
-	struct gh_arena *a = w->req->arena;
+	struct todo_job *j = (struct todo_job *)(void *)job;
+	struct gh_arena *a = job->req->arena;
 
 	switch (j->op) {
 	case TODO_CREATE:
@@ -111,15 +111,13 @@ todo_job_submit(struct gh_req *req, enum todo_op op, gh_id id,
 	if (j == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
-	j->w.run = todo_job_run;
 	j->op = op;
 	j->id = id;
 	j->owner = req->actor.uid; /* the caller, whatever the body says */
 	j->title = title;
 	j->completed = completed;
 	j->now = gh_time_now_usec();
-	req->hstate = j;
-	gh_h_write_submit(req, &j->w);
+	gh_h_defer_write(req, &j->job, todo_job_run);
 	return GH_OK;
 }
 
@@ -127,7 +125,7 @@ todo_job_submit(struct gh_req *req, enum todo_op op, gh_id id,
 static enum gh_err
 todo_job_finish(struct gh_req *req, struct todo_job *j)
 {
-	enum gh_err r = j->w.result;
+	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
 		return gh_h_busy(req, "write");

@@ -11,6 +11,7 @@
 #include "http/input.h"
 #include "http/resp.h"
 #include "http/router.h"
+#include "util/form.h"
 #include "util/utf8.h"
 #include "util/validate.h"
 #include "util/banned.h"
@@ -89,6 +90,61 @@ gh_input_json_body(struct gh_req *req, json_t **out)
 	}
 	*out = v;
 	return GH_OK;
+}
+
+bool
+gh_input_is_form(struct gh_req *req)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	const char *ct = gh_req_header(req, "Content-Type");
+	size_t n = sizeof(want) - 1;
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+enum gh_err
+gh_input_form_body(struct gh_req *req, struct gh_form **out)
+{
+	struct gh_form *form;
+	enum gh_err r;
+
+	*out = NULL;
+	if (!gh_input_is_form(req))
+		return GH_OK; /* FastAPI: an empty form */
+	if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
+		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+	r = gh_form_parse(req->arena, req->body, req->body_len, form);
+	if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL) {
+		gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return GH_ERR_TOOLARGE;
+	}
+	if (r != GH_OK)
+		return body_422(req, "malformed form body", "value_error.form");
+	*out = form;
+	return GH_OK;
+}
+
+const char *
+gh_input_form_field(const struct gh_form *f, const char *name, bool required,
+    json_t *errs, size_t *len)
+{
+	const char *v = f ? gh_form_get(f, name, len) : NULL;
+
+	if (v == NULL || *len == 0) { /* FastAPI: an empty form value is
+		                         a missing one */
+		if (required)
+			gh_verr_add(errs, "body", name, -1, "field required",
+			    "value_error.missing", NULL);
+		return NULL;
+	}
+	if (gh_utf8_has_nul(v, *len) || !gh_utf8_valid(v, *len)) {
+		gh_verr_add(errs, "body", name, -1,
+		    "string contains a NUL byte or invalid UTF-8",
+		    "value_error.str.encoding", NULL);
+		return NULL;
+	}
+	return v;
 }
 
 /* The name of the pattern's capture when it is an id ("post_id"), into

@@ -39,4 +39,25 @@ void gh_input_release(struct gh_req *req);
  */
 enum gh_err gh_input_json_body(struct gh_req *req, json_t **out);
 
+/* Is the body application/x-www-form-urlencoded (any parameters)? */
+bool gh_input_is_form(struct gh_req *req);
+
+/*
+ * The form body as FastAPI reads Form fields: *out NULL when the content
+ * type is not a form (an empty form to FastAPI); the fields live in the
+ * request arena.  A malformed body queues a 422 (GH_ERR_INVALID), too
+ * many fields a 413 (GH_ERR_TOOLARGE).
+ */
+struct gh_form;
+enum gh_err gh_input_form_body(struct gh_req *req, struct gh_form **out);
+
+/*
+ * A field of form f (NULL: none), as FastAPI's Form() reads it: absent
+ * or empty is missing (a "field required" error when required); a NUL
+ * byte or invalid UTF-8 is an error too.  NULL after appending to errs,
+ * or the value (*len bytes, NUL-terminated, in the arena).
+ */
+const char *gh_input_form_field(const struct gh_form *f, const char *name,
+    bool required, json_t *errs, size_t *len);
+
 #endif /* GH_INPUT_H */
