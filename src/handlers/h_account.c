@@ -37,6 +37,32 @@ struct list_ctx {
 	bool first;
 };
 
+/* The answer for a JSON array built in l ("[" and rows) by a store walk
+ * that returned r. */
+static enum gh_err
+list_finish(struct gh_req *req, enum gh_err r, struct list_ctx *l)
+{
+	if (r != GH_OK) {
+		gh_jsonw_release(&l->w);
+		return gh_resp_err(req, r, NULL);
+	}
+	gh_jsonw_lit(&l->w, "]");
+	return gh_resp_jsonw(req, 200, &l->w);
+}
+
+/* The answer for the caller's session or key revoked by a store call that
+ * returned r: 204 and the audit event, or the row's 404. */
+static enum gh_err
+revoke_finish(
+    struct gh_req *req, enum gh_err r, const char *event, const char *not_found)
+{
+	if (r != GH_OK)
+		return gh_resp_err(
+		    req, r, r == GH_ERR_NOTFOUND ? not_found : NULL);
+	gh_audit(req, event, true, req->actor.uid, NULL, 0, NULL);
+	return gh_resp_empty(req, 204);
+}
+
 static enum gh_err
 session_row(void *ctx, const struct gh_session *s)
 {
@@ -69,12 +95,7 @@ h_account_sessions(struct gh_req *req)
 	gh_jsonw_lit(&l.w, "[");
 	r = gh_store_session_list(
 	    app->store, req->actor.uid, gh_time_now_usec(), session_row, &l);
-	if (r != GH_OK) {
-		gh_jsonw_release(&l.w);
-		return gh_resp_err(req, r, NULL);
-	}
-	gh_jsonw_lit(&l.w, "]");
-	return gh_resp_jsonw(req, 200, &l.w);
+	return list_finish(req, r, &l);
 }
 
 enum gh_err
@@ -85,11 +106,7 @@ h_account_session_delete(struct gh_req *req)
 
 	r = gh_store_session_revoke(
 	    app->store, req->id, req->actor.uid, gh_time_now_usec());
-	if (r != GH_OK)
-		return gh_resp_err(
-		    req, r, r == GH_ERR_NOTFOUND ? "Session not found" : NULL);
-	gh_audit(req, "session.revoke", true, req->actor.uid, NULL, 0, NULL);
-	return gh_resp_empty(req, 204);
+	return revoke_finish(req, r, "session.revoke", "Session not found");
 }
 
 /* Password change: verify the current password and hash the new one on
@@ -263,12 +280,7 @@ h_apikeys_list(struct gh_req *req)
 	gh_jsonw_lit(&l.w, "[");
 	r = gh_store_apikey_list(
 	    app->store, req->actor.uid, gh_time_now_usec(), key_row, &l);
-	if (r != GH_OK) {
-		gh_jsonw_release(&l.w);
-		return gh_resp_err(req, r, NULL);
-	}
-	gh_jsonw_lit(&l.w, "]");
-	return gh_resp_jsonw(req, 200, &l.w);
+	return list_finish(req, r, &l);
 }
 
 enum gh_err
@@ -279,9 +291,5 @@ h_apikeys_delete(struct gh_req *req)
 
 	r = gh_store_apikey_revoke(
 	    app->store, req->id, req->actor.uid, gh_time_now_usec());
-	if (r != GH_OK)
-		return gh_resp_err(
-		    req, r, r == GH_ERR_NOTFOUND ? "API key not found" : NULL);
-	gh_audit(req, "apikey.revoke", true, req->actor.uid, NULL, 0, NULL);
-	return gh_resp_empty(req, 204);
+	return revoke_finish(req, r, "apikey.revoke", "API key not found");
 }

@@ -43,6 +43,20 @@
 	tag, request, query, (const struct gh_route_resp[]){__VA_ARGS__, {0}}
 /* clang-format on */
 
+/* The OAuth2 token endpoint's answers, for it and for its alias. */
+/* clang-format off */
+#define TOKEN_DOC \
+	DOC("auth", S(TOKEN_REQUEST), NULL, {200, "Token"}, \
+	    {400, "OAuthError", \
+	        "refresh grant: invalid_grant (an unknown, expired, " \
+	        "revoked or spent refresh token; a spent one also ends " \
+	        "its session), invalid_request (refresh_token missing); " \
+	        "unsupported_grant_type (neither password nor " \
+	        "refresh_token)"}, \
+	    {401, "HTTPError", \
+	        "Incorrect username or password (password grant)"})
+/* clang-format on */
+
 static const struct gh_route_query page_query[] = {
     {"limit", false, 1, 1000, "at most this many rows; absent: all of them"},
     {"after_id", false, 0, INT64_MAX - 1, "only rows with a larger id"},
@@ -74,27 +88,9 @@ const struct gh_route gh_routes[] = {
     {GH_POST, "/auth/token", h_auth_token, PUBLIC, GH_BODY_FORM,
         "OAuth2 token endpoint: the password grant (log in) or the "
         "refresh grant",
-        HASHES | THROTTLED,
-        DOC("auth", S(TOKEN_REQUEST), NULL, {200, "Token"},
-            {400, "OAuthError",
-                "refresh grant: invalid_grant (an unknown, expired, "
-                "revoked or spent refresh token; a spent one also ends "
-                "its session), invalid_request (refresh_token missing); "
-                "unsupported_grant_type (neither password nor "
-                "refresh_token)"},
-            {401, "HTTPError",
-                "Incorrect username or password (password grant)"})},
+        HASHES | THROTTLED, TOKEN_DOC},
     {GH_POST, "/auth/login", h_auth_token, PUBLIC, GH_BODY_FORM,
-        "Alias of POST /auth/token", HASHES | THROTTLED,
-        DOC("auth", S(TOKEN_REQUEST), NULL, {200, "Token"},
-            {400, "OAuthError",
-                "refresh grant: invalid_grant (an unknown, expired, "
-                "revoked or spent refresh token; a spent one also ends "
-                "its session), invalid_request (refresh_token missing); "
-                "unsupported_grant_type (neither password nor "
-                "refresh_token)"},
-            {401, "HTTPError",
-                "Incorrect username or password (password grant)"})},
+        "Alias of POST /auth/token", HASHES | THROTTLED, TOKEN_DOC},
     {GH_POST, "/auth/refresh", h_auth_refresh, PUBLIC, GH_BODY_JSON,
         "Exchange a refresh token for a new token pair (rotation)", 0,
         DOC("auth", S(REFRESH_REQUEST), NULL, {200, "Token"},

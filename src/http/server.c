@@ -42,6 +42,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "log.h"
+#include "util/form.h"
 #include "util/timefmt.h"
 #include "util/banned.h"
 
@@ -528,18 +529,6 @@ gh_req_resume(struct gh_req *req)
  * characters: a decoded NUL would silently cut the string ("/%00x"
  * would route as "/"), so it now simply matches nothing.
  */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
 {
@@ -549,8 +538,10 @@ unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
 	GH_UNUSED(cls);
 	GH_UNUSED(conn);
 	while (*r != '\0') {
-		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
-		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+		if (r[0] == '%' &&
+		    (hi = gh_form_hexval((unsigned char)r[1])) >= 0 &&
+		    (lo = gh_form_hexval((unsigned char)r[2])) >= 0 &&
+		    (hi | lo) != 0) {
 			*w++ = (char)(hi * 16 + lo);
 			r += 3;
 		} else {

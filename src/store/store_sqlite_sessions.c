@@ -725,42 +725,33 @@ gh_sqlite_login_failure_add(struct gh_store *gs, const char *kind,
 	GH_SQLITE_LOCKED(counter_add(gs, kind, key, now, window, out));
 }
 
+/* A counter write that binds (kind, key) only: clear or undo. */
 static enum gh_err
-counter_clear(struct gh_store *gs, const char *kind, const char *key)
+counter_write(struct gh_store *gs, int slot, const char *what, const char *kind,
+    const char *key)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
-	if (c == NULL || (st = q(c, Q_COUNTER_CLEAR)) == NULL)
+	if (c == NULL || (st = q(c, slot)) == NULL)
 		return GH_ERR_DB;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	return run(c, st, "counter clear");
+	return run(c, st, what);
 }
 
 enum gh_err
 gh_sqlite_login_counter_clear(
     struct gh_store *gs, const char *kind, const char *key)
 {
-	GH_SQLITE_LOCKED(counter_clear(gs, kind, key));
-}
-
-static enum gh_err
-counter_undo(struct gh_store *gs, const char *kind, const char *key)
-{
-	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
-	sqlite3_stmt *st;
-
-	if (c == NULL || (st = q(c, Q_COUNTER_UNDO)) == NULL)
-		return GH_ERR_DB;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	return run(c, st, "counter undo");
+	GH_SQLITE_LOCKED(
+	    counter_write(gs, Q_COUNTER_CLEAR, "counter clear", kind, key));
 }
 
 enum gh_err
 gh_sqlite_login_counter_undo(
     struct gh_store *gs, const char *kind, const char *key)
 {
-	GH_SQLITE_LOCKED(counter_undo(gs, kind, key));
+	GH_SQLITE_LOCKED(
+	    counter_write(gs, Q_COUNTER_UNDO, "counter undo", kind, key));
 }

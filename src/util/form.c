@@ -16,8 +16,8 @@
 #include "util/form.h"
 #include "util/banned.h"
 
-static int
-hexval(unsigned char c)
+int
+gh_form_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -50,8 +50,8 @@ decode(struct gh_arena *a, const char *s, size_t n, char **dst, size_t *dst_len)
 		else if (p[i] != '%')
 			d[k++] = (char)p[i];
 		else {
-			if (n - i < 3 || (hi = hexval(p[i + 1])) < 0 ||
-			    (lo = hexval(p[i + 2])) < 0)
+			if (n - i < 3 || (hi = gh_form_hexval(p[i + 1])) < 0 ||
+			    (lo = gh_form_hexval(p[i + 2])) < 0)
 				return GH_ERR_INVALID;
 			d[k++] = (char)(hi << 4 | lo);
 			i += 2;

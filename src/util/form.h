@@ -41,6 +41,10 @@ struct gh_form {
  * GH_FORM_MAX_FIELDS fields, GH_ERR_INTERNAL when the arena is full.
  * On error out->n is 0.  body may be NULL when len is 0.
  */
+/* The value of hex digit c (either case), or -1: percent escapes here and
+ * in the server's path decoding. */
+int gh_form_hexval(unsigned char c);
+
 enum gh_err gh_form_parse(
     struct gh_arena *a, const char *body, size_t len, struct gh_form *out);
 
