@@ -12,8 +12,9 @@
 # req/s, p99 and server CPU time per request (utime+stime / requests).
 #
 # Environment: COMPARE_SCENARIOS="me apikey list create patch refresh"
-# (wrk.lua modes), COMPARE_RUNS=3, COMPARE_SECONDS=5,
-# COMPARE_CONNECTIONS=64.
+# (wrk.lua modes, and "mixed16": 32 connections log in as 16 users while
+# 16 read GET /users/me; its columns are GET req/s, GET p99 and logins/s),
+# COMPARE_RUNS=3, COMPARE_SECONDS=5, COMPARE_CONNECTIONS=64.
 set -euo pipefail
 
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -86,6 +87,13 @@ run() {
 		"$PYTHON" "$HERE/seed.py" sessions "http://127.0.0.1:$port" \
 		    "$USER" "$PASS" $((per * 2)) "$rfile" >/dev/null
 	fi
+	if [ "$mode" = mixed16 ]; then
+		mixed16 "$port"
+		kill -TERM "$PID"
+		wait "$PID" 2>/dev/null || true
+		PID=""
+		return
+	fi
 	t0=$(ticks "$PID")
 	out=$(BENCH_MODE=$mode BENCH_TOKEN=$TOKEN BENCH_APIKEY=$APIKEY \
 	    BENCH_IDS=$IDS BENCH_USER=$USER BENCH_PASS=$PASS \
@@ -100,6 +108,31 @@ run() {
 	awk -v r="$(field rps "$out")" -v p="$(field p99_ms "$out")" \
 	    -v t=$((t1 - t0)) -v n="$req" -v hz="$HZ" 'BEGIN {
 		printf "%.0f %.2f %.1f\n", r, p, (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
+
+# mixed16 PORT: 32 connections log in as 16 users while 16 connections
+# read GET /users/me; prints "GET_rps GET_p99_ms logins_per_s" (the
+# columns of the table: the login side's load, the GET side's latency).
+mixed16() {
+	local port=$1 users="" u i get login
+	for i in $(seq 1 16); do
+		u=mixed$i
+		curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+		    -d "{\"username\":\"$u\",\"email\":\"$u@example.com\",\"password\":\"$PASS\"}" \
+		    "http://127.0.0.1:$port/auth/register"
+		users=$users${users:+,}$u
+	done
+	BENCH_MODE=login BENCH_LOGIN_USERS=$users BENCH_PASS=$PASS \
+	    wrk -t 2 -c 32 -d "$((SECS + 1))s" -s "$HERE/wrk.lua" \
+	    "http://127.0.0.1:$port" | grep '^BENCH' >"$TMP/login" &
+	login=$!
+	get=$(BENCH_MODE=me BENCH_TOKEN=$TOKEN wrk -t 2 -c 16 -d "${SECS}s" \
+	    -s "$HERE/wrk.lua" "http://127.0.0.1:$port" | grep '^BENCH')
+	wait "$login"
+	login=$(cat "$TMP/login")
+	awk -v r="$(field rps "$get")" -v p="$(field p99_ms "$get")" \
+	    -v l="$(field rps "$login")" 'BEGIN {
+		printf "%.0f %.2f %.1f\n", r, p, l }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END {

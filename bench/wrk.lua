@@ -23,6 +23,8 @@
 --                 i*n+1 .. (i+1)*n)
 --   BENCH_IDS     comma-separated post ids for "patch"
 --   BENCH_USER, BENCH_PASS   credentials for "login"
+--   BENCH_LOGIN_USERS  comma-separated usernames (password BENCH_PASS) that
+--                 "login" takes in turn instead of BENCH_USER
 --   BENCH_TAG     free text echoed on the result line
 --
 -- Requests are formatted once per thread in init() so that request() costs
@@ -194,12 +196,20 @@ function init(args)
 		local first = ((thread_index or 0) * 37) % #requests
 		next_request = first + 1
 	elseif mode == "login" then
-		local body = "grant_type=password&username=" ..
-		    urlencode(os.getenv("BENCH_USER") or "") .. "&password=" ..
-		    urlencode(os.getenv("BENCH_PASS") or "")
-		requests[1] = wrk.format("POST", "/auth/token",
-		    { ["Content-Type"] = "application/x-www-form-urlencoded" },
-		    body)
+		-- one user, or each of BENCH_LOGIN_USERS in turn
+		local users = os.getenv("BENCH_LOGIN_USERS") or ""
+		if users == "" then
+			users = os.getenv("BENCH_USER") or ""
+		end
+		for u in users:gmatch("[^,]+") do
+			requests[#requests + 1] = wrk.format("POST",
+			    "/auth/token", { ["Content-Type"] =
+			    "application/x-www-form-urlencoded" },
+			    "grant_type=password&username=" .. urlencode(u) ..
+			    "&password=" ..
+			    urlencode(os.getenv("BENCH_PASS") or ""))
+		end
+		next_request = ((thread_index or 0) * 7) % #requests + 1
 	else
 		error("unknown BENCH_MODE " .. mode)
 	end

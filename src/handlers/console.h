@@ -50,15 +50,18 @@ enum gh_err gh_console_authn(struct gh_req *req, const char *cookie_header);
 
 /*
  * The password login of h_auth.c, shared by /auth/token and
- * /account/login: throttling (429), user lookup or the dummy hash,
- * verification on the hashing pool (the request is suspended), then on
- * the resumed call (gh_h_login_resume) the failure count and audit,
- * rehash, a new session and the audit of the success.  done answers for
- * a successful login with the new session sid; NULL answers with the
- * token pair.  username and password must live in the request arena.
+ * /account/login: throttling (429), the attempt counted, user lookup or
+ * the dummy hash, verification on the hashing pool, then the failure's
+ * audit, or the rehash, the counters cleared and a new session, all
+ * through the store writer's batches (the request is suspended between
+ * the steps; gh_h_login_resume continues it).  done answers for a
+ * successful login with the new session sid and, for the console, the
+ * value of its new cookie (whose hash the session already holds); NULL
+ * answers with the token pair.  username and password must live until
+ * the request completes (arena or req->json).
  */
 typedef enum gh_err (*gh_h_login_done_fn)(
-    struct gh_req *req, const struct gh_user *u, gh_id sid);
+    struct gh_req *req, const struct gh_user *u, gh_id sid, const char *cookie);
 enum gh_err gh_h_login_start(struct gh_req *req, const char *username,
     const char *password, size_t password_len, gh_h_login_done_fn done);
 enum gh_err gh_h_login_resume(struct gh_req *req);

@@ -33,7 +33,14 @@
 
 /* What a suspended request of this file waits for (struct gh_h_job's
  * kind), so that the resumed handler knows which job it was. */
-enum job_kind { JOB_HASH, JOB_VERIFY, JOB_REFRESH };
+enum job_kind {
+	JOB_HASH,    /* registration: hash the password (pool) */
+	JOB_COUNT,   /* login: count the attempt (writer) */
+	JOB_VERIFY,  /* login: check the password (pool) */
+	JOB_UNCOUNT, /* login: the pool was full, take the attempt back */
+	JOB_SESSION, /* login: clear the counters, start the session */
+	JOB_REFRESH, /* refresh: rotate (writer) */
+};
 
 /* One hashing job; lives in the request arena while the request is
  * suspended. */
@@ -52,6 +59,15 @@ struct pw_job {
 	bool user_found;
 	const char *username, *email;
 	gh_h_login_done_fn done; /* login: NULL answers with tokens */
+	/* login, written by the writer's jobs */
+	int64_t now;                              /* usec */
+	struct gh_login_counter by_user, by_addr; /* JOB_COUNT */
+	bool rehash_stored;                       /* JOB_SESSION */
+	char ua[257];
+	char refresh[GH_TOKEN_BUFSZ], cookie[GH_TOKEN_BUFSZ]; /* wiped */
+	unsigned char refresh_hash[GH_TOKEN_HASH_LEN];
+	unsigned char cookie_hash[GH_TOKEN_HASH_LEN];
+	gh_id sid;
 };
 
 static void
@@ -178,37 +194,6 @@ refresh_expiry(const struct gh_app *app, int64_t now)
 	return now + app->cfg->refresh_token_expire_days * 86400LL * 1000000;
 }
 
-/* Start a session for u and answer with its first token pair, or let
- * done answer (the console: no token leaves, the refresh token of the
- * session is never shown to anyone). */
-static enum gh_err
-login_ok(struct gh_req *req, const struct gh_user *u, gh_h_login_done_fn done)
-{
-	struct gh_app *app = req->app;
-	char refresh[GH_TOKEN_BUFSZ], ua[257];
-	unsigned char hash[GH_TOKEN_HASH_LEN];
-	const char *agent = gh_req_header(req, "User-Agent");
-	int64_t now = gh_time_now_usec();
-	gh_id sid = 0;
-	enum gh_err r;
-
-	snprintf(ua, sizeof(ua), "%s", agent ? agent : "");
-	gh_token_new(refresh, hash);
-	r = gh_store_session_create(app->store, u->id, hash, now,
-	    refresh_expiry(app, now), ua, req->ip, &sid);
-	if (r != GH_OK) {
-		sodium_memzero(refresh, sizeof(refresh));
-		return gh_resp_err(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
-	}
-	gh_audit(req, "login.success", true, u->id, u->username, 0,
-	    done != NULL ? "account console" : NULL);
-	r = done != NULL ? done(req, u, sid)
-	                 : send_tokens(req, u, sid, refresh);
-	sodium_memzero(refresh, sizeof(refresh));
-	return r;
-}
-
 /*
  * Brute-force throttling; the rule is policy/throttle.c's.  Every attempt
  * is counted (per username and per client address) before its password
@@ -237,36 +222,73 @@ throttled_for(struct gh_req *req, const char *kind, const char *key,
 	    app->cfg->login_window_seconds, now);
 }
 
-/* Count this attempt for (kind, key); the seconds to wait if it went past
- * the limit (0: go ahead, -1: database error). */
+/* The seconds to wait for an attempt just counted in lc, past limit
+ * (0: go ahead). */
 static int64_t
-count_attempt(struct gh_req *req, const char *kind, const char *key,
+counted_wait(struct gh_req *req, const struct gh_login_counter *lc,
     int64_t limit, int64_t now)
 {
 	struct gh_app *app = req->app;
-	int64_t window = app->cfg->login_window_seconds;
-	struct gh_login_counter lc;
 
-	if (gh_store_login_failure_add(
-	        app->store, kind, key, now, window, &lc) != GH_OK)
-		return -1;
-	if (lc.failures <= limit)
+	if (lc->failures <= limit)
 		return 0;
-	return GH_MAX(gh_throttle_wait(lc.failures, lc.first_at, lc.last_at,
-	                  limit, window, now),
+	return GH_MAX(gh_throttle_wait(lc->failures, lc->first_at, lc->last_at,
+	                  limit, app->cfg->login_window_seconds, now),
 	    1);
 }
 
-/* Take this request's counted attempt back from the address (and from
- * the username when user is true). */
-static void
-uncount_attempt(struct gh_req *req, const char *username, bool user)
+/*
+ * The login's writes, each run inside the store writer's next batch
+ * (gh_h_defer_write), so that no HTTP thread waits for the writer:
+ * counting the attempt before the password is checked; taking it back
+ * when the hashing pool was full; and, on success, one job that stores a
+ * rehash (compare-and-set: a concurrent password change wins), clears
+ * the username's counter, takes the attempt back from the address's and
+ * starts the session (with the console's cookie).
+ */
+static enum gh_err
+count_run(struct gh_store *s, struct gh_h_job *job)
 {
-	struct gh_app *app = req->app;
+	struct pw_job *j = (struct pw_job *)(void *)job;
+	struct gh_app *app = job->req->app;
+	int64_t now = j->now / 1000000, window = app->cfg->login_window_seconds;
+	enum gh_err r;
 
-	if (user)
-		gh_store_login_counter_undo(app->store, "user", username);
-	gh_store_login_counter_undo(app->store, "addr", req->ip);
+	r = gh_store_login_failure_add(
+	    s, "user", j->username, now, window, &j->by_user);
+	if (r == GH_OK)
+		r = gh_store_login_failure_add(
+		    s, "addr", job->req->ip, now, window, &j->by_addr);
+	return r;
+}
+
+static enum gh_err
+uncount_run(struct gh_store *s, struct gh_h_job *job)
+{
+	struct pw_job *j = (struct pw_job *)(void *)job;
+
+	gh_store_login_counter_undo(s, "user", j->username);
+	gh_store_login_counter_undo(s, "addr", job->req->ip);
+	return GH_OK;
+}
+
+static enum gh_err
+session_run(struct gh_store *s, struct gh_h_job *job)
+{
+	struct pw_job *j = (struct pw_job *)(void *)job;
+	struct gh_app *app = job->req->app;
+	enum gh_err r;
+
+	if (j->rehashed)
+		j->rehash_stored = gh_store_user_rehash(s, j->user.id,
+		                       j->user.password_hash, j->out) == GH_OK;
+	gh_store_login_counter_clear(s, "user", j->username);
+	gh_store_login_counter_undo(s, "addr", job->req->ip);
+	r = gh_store_session_create(s, j->user.id, j->refresh_hash, j->now,
+	    refresh_expiry(app, j->now), j->ua, job->req->ip, &j->sid);
+	if (r == GH_OK && j->done != NULL)
+		r = gh_store_session_set_cookie(s, j->sid, j->cookie_hash);
+	return r;
 }
 
 /*
@@ -357,15 +379,47 @@ refresh_resume(struct gh_req *req)
 	return r;
 }
 
-enum gh_err
-gh_h_login_resume(struct gh_req *req)
+/* The attempt is counted: refuse it past the limits, or check it. */
+static enum gh_err
+login_counted(struct gh_req *req, struct pw_job *j)
 {
 	struct gh_app *app = req->app;
-	struct pw_job *j = req->hstate;
+	int64_t now = j->now / 1000000, wait_u, wait_a;
+	char retry[24];
+
+	if (j->job.result == GH_ERR_BUSY)
+		return gh_h_busy(req, "write");
+	if (j->job.result != GH_OK) /* throttling fails closed */
+		return gh_resp_err(req, GH_ERR_DB, NULL);
+	wait_u =
+	    counted_wait(req, &j->by_user, app->cfg->login_max_failures, now);
+	wait_a = counted_wait(
+	    req, &j->by_addr, app->cfg->login_max_failures_per_address, now);
+	if (wait_u > 0 || wait_a > 0) {
+		gh_audit(req, "login.throttled", false, 0, j->username, 0,
+		    wait_u > 0 ? "too many failures for this username"
+		               : "too many failures from this address");
+		snprintf(retry, sizeof(retry), "%lld",
+		    (long long)GH_MAX(wait_u, wait_a));
+		return gh_resp_status(req, 429,
+		    "Too many failed login attempts; retry later",
+		    "Retry-After", retry);
+	}
+	defer(req, j, JOB_VERIFY);
+	return GH_OK;
+}
+
+/* The password is checked: a failure stays counted; a success starts
+ * the session through the writer. */
+static enum gh_err
+login_verified(struct gh_req *req, struct pw_job *j)
+{
+	const char *agent = gh_req_header(req, "User-Agent");
 
 	if (j->job.result == GH_ERR_BUSY) {
-		uncount_attempt(req, j->username, true);
-		return gh_h_busy(req, "password hashing");
+		j->job.kind = JOB_UNCOUNT;
+		gh_h_defer_write(req, &j->job, uncount_run);
+		return GH_OK;
 	}
 	if (!j->user_found || j->result != GH_OK || !j->user.is_active) {
 		/* the failure was counted before the check */
@@ -377,17 +431,62 @@ gh_h_login_resume(struct gh_req *req)
 		return gh_resp_unauth(
 		    req, "Incorrect username or password", false);
 	}
-	if (j->rehashed) {
-		/* compare-and-set: a concurrent password change wins */
-		if (gh_store_user_rehash(app->store, j->user.id,
-		        j->user.password_hash, j->out) == GH_OK)
-			gh_log_info_f("user %lld: password rehashed",
-			    (long long)j->user.id);
-		sodium_memzero(j->out, sizeof(j->out));
+	snprintf(j->ua, sizeof(j->ua), "%s", agent ? agent : "");
+	gh_token_new(j->refresh, j->refresh_hash);
+	if (j->done != NULL)
+		gh_token_new(j->cookie, j->cookie_hash);
+	j->now = gh_time_now_usec();
+	j->job.kind = JOB_SESSION;
+	gh_h_defer_write(req, &j->job, session_run);
+	return GH_OK;
+}
+
+/* The session exists (or not): answer with its first token pair, or let
+ * done answer (the console: no token leaves, the refresh token of the
+ * session is never shown to anyone). */
+static enum gh_err
+login_session(struct gh_req *req, struct pw_job *j)
+{
+	enum gh_err r = j->job.result;
+
+	sodium_memzero(j->out, sizeof(j->out));
+	if (r != GH_OK) {
+		sodium_memzero(j->refresh, sizeof(j->refresh));
+		sodium_memzero(j->cookie, sizeof(j->cookie));
+		return r == GH_ERR_BUSY
+		           ? gh_h_busy(req, "write")
+		           : gh_resp_err(req,
+		                 r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	}
-	gh_store_login_counter_clear(app->store, "user", j->username);
-	uncount_attempt(req, j->username, false);
-	return login_ok(req, &j->user, j->done);
+	if (j->rehash_stored)
+		gh_log_info_f(
+		    "user %lld: password rehashed", (long long)j->user.id);
+	gh_audit(req, "login.success", true, j->user.id, j->user.username, 0,
+	    j->done != NULL ? "account console" : NULL);
+	r = j->done != NULL ? j->done(req, &j->user, j->sid, j->cookie)
+	                    : send_tokens(req, &j->user, j->sid, j->refresh);
+	sodium_memzero(j->refresh, sizeof(j->refresh));
+	sodium_memzero(j->cookie, sizeof(j->cookie));
+	return r;
+}
+
+enum gh_err
+gh_h_login_resume(struct gh_req *req)
+{
+	struct pw_job *j = req->hstate;
+
+	switch (j->job.kind) {
+	case JOB_COUNT:
+		return login_counted(req, j);
+	case JOB_VERIFY:
+		return login_verified(req, j);
+	case JOB_UNCOUNT:
+		return gh_h_busy(req, "password hashing");
+	case JOB_SESSION:
+		return login_session(req, j);
+	default:
+		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+	}
 }
 
 enum gh_err
@@ -448,12 +547,6 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	    req, "user", username, app->cfg->login_max_failures, now);
 	wait_a = throttled_for(req, "addr", req->ip,
 	    app->cfg->login_max_failures_per_address, now);
-	if (wait_u == 0 && wait_a == 0) {
-		wait_u = count_attempt(
-		    req, "user", username, app->cfg->login_max_failures, now);
-		wait_a = count_attempt(req, "addr", req->ip,
-		    app->cfg->login_max_failures_per_address, now);
-	}
 	if (wait_u < 0 || wait_a < 0)
 		return gh_resp_err(req, GH_ERR_DB, NULL);
 	if (wait_u > 0 || wait_a > 0) {
@@ -473,6 +566,7 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	j->password_len = plen;
 	j->username = username;
 	j->done = done;
+	j->now = gh_time_now_usec();
 	r = gh_store_user_get_by_name(
 	    app->store, username, req->arena, &j->user);
 	if (r == GH_OK) {
@@ -485,7 +579,9 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	} else {
 		return gh_resp_err(req, r, NULL);
 	}
-	defer(req, j, JOB_VERIFY);
+	/* count the attempt before its password is checked */
+	j->job.kind = JOB_COUNT;
+	gh_h_defer_write(req, &j->job, count_run);
 	return GH_OK;
 }
 

@@ -109,25 +109,17 @@ session_json(
 	sodium_memzero(csrf, sizeof(csrf));
 }
 
-/* The login succeeded and session sid exists: give it a cookie. */
+/* The login succeeded: session sid exists and holds the hash of the
+ * cookie value; send it. */
 static enum gh_err
-login_done(struct gh_req *req, const struct gh_user *u, gh_id sid)
+login_done(
+    struct gh_req *req, const struct gh_user *u, gh_id sid, const char *value)
 {
-	struct gh_app *app = req->app;
-	unsigned char hash[GH_TOKEN_HASH_LEN];
-	char value[GH_TOKEN_BUFSZ], line[COOKIE_BUFSZ];
+	char line[COOKIE_BUFSZ];
 	struct gh_jsonw w = {0};
 	enum gh_err r;
 
-	gh_token_new(value, hash);
-	r = gh_store_session_set_cookie(app->store, sid, hash);
-	if (r != GH_OK) {
-		sodium_memzero(value, sizeof(value));
-		return gh_resp_err(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
-	}
 	cookie_line(req, value, line);
-	sodium_memzero(value, sizeof(value));
 	if (gh_input_is_form(req)) {
 		/* a plain HTML form post: back to the page, which asks
 		 * GET /account/session for its CSRF token */
