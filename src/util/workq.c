@@ -19,32 +19,31 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "gh.h"
 #include "util/workq.h"
 #include "util/banned.h"
 
 #define WORKER_NICE 19
 
-struct job {
-	void (*run)(void *);
-	void (*done)(void *);
-	void *arg;
-};
-
 struct gh_workq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct job *ring;
+	struct gh_workq_job *ring;
 	size_t cap, head, len, running;
 	bool stopping, joined;
 	unsigned nthreads;
 	pthread_t *threads;
+	/* batched: one thread hands up to batch_max jobs to batch() */
+	void (*batch)(void *ctx, struct gh_workq_job *jobs, size_t n);
+	void *batch_ctx;
+	size_t batch_max;
 };
 
 static void *
 worker_main(void *p)
 {
 	struct gh_workq *q = p;
-	struct job j;
+	struct gh_workq_job j;
 
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
 	pthread_mutex_lock(&q->mu);
@@ -68,18 +67,76 @@ worker_main(void *p)
 	return NULL;
 }
 
-enum gh_err
-gh_workq_new(unsigned nthreads, size_t max_queue, struct gh_workq **out)
+/* The batched queue's one thread: everything queued, up to batch_max. */
+static void *
+batch_main(void *p)
+{
+	struct gh_workq *q = p;
+	struct gh_workq_job *jobs = gh_xcalloc(q->batch_max, sizeof(*jobs));
+	size_t n;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->len == 0 && !q->stopping)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->len == 0 && q->stopping)
+			break;
+		for (n = 0; n < q->batch_max && q->len > 0; n++) {
+			jobs[n] = q->ring[q->head];
+			q->head = (q->head + 1) % q->cap;
+			q->len--;
+		}
+		q->running += n;
+		pthread_mutex_unlock(&q->mu);
+		q->batch(q->batch_ctx, jobs, n);
+		pthread_mutex_lock(&q->mu);
+		q->running -= n;
+	}
+	pthread_mutex_unlock(&q->mu);
+	free(jobs);
+	return NULL;
+}
+
+static struct gh_workq *
+queue_new(size_t max_queue, unsigned nthreads)
 {
 	struct gh_workq *q = gh_xcalloc(1, sizeof(*q));
-	unsigned i;
 
-	*out = NULL;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	q->cap = max_queue ? max_queue : 1;
 	q->ring = gh_xcalloc(q->cap, sizeof(*q->ring));
 	q->threads = gh_xcalloc(nthreads ? nthreads : 1, sizeof(pthread_t));
+	return q;
+}
+
+enum gh_err
+gh_workq_new_batched(size_t max_queue, size_t batch_max,
+    void (*batch)(void *ctx, struct gh_workq_job *jobs, size_t n), void *ctx,
+    struct gh_workq **out)
+{
+	struct gh_workq *q = queue_new(max_queue, 1);
+
+	*out = NULL;
+	q->batch = batch;
+	q->batch_ctx = ctx;
+	q->batch_max = batch_max ? batch_max : 1;
+	if (pthread_create(&q->threads[0], NULL, batch_main, q) != 0) {
+		gh_workq_free(q);
+		return GH_ERR_INTERNAL;
+	}
+	q->nthreads = 1;
+	*out = q;
+	return GH_OK;
+}
+
+enum gh_err
+gh_workq_new(unsigned nthreads, size_t max_queue, struct gh_workq **out)
+{
+	struct gh_workq *q = queue_new(max_queue, nthreads);
+	unsigned i;
+
+	*out = NULL;
 	for (i = 0; i < (nthreads ? nthreads : 1); i++) {
 		if (pthread_create(&q->threads[i], NULL, worker_main, q) != 0)
 			break;
@@ -102,7 +159,7 @@ gh_workq_submit(
 	pthread_mutex_lock(&q->mu);
 	if (q->len < q->cap && !q->stopping) {
 		q->ring[(q->head + q->len) % q->cap] =
-		    (struct job){run, done, arg};
+		    (struct gh_workq_job){run, done, arg};
 		q->len++;
 		pthread_cond_signal(&q->cv);
 		r = GH_OK;

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -364,6 +365,82 @@ test_new_edge_cases(void **state)
 	counter_release(&c);
 }
 
+/* ---- the batched kind -------------------------------------------------- */
+
+struct batches {
+	pthread_mutex_t mu;
+	pthread_cond_t gate_cv;
+	bool gate_open, in_first;
+	size_t sizes[64], nbatches, ran;
+};
+
+static void
+b_run(void *arg)
+{
+	(void)arg;
+}
+
+static void
+b_batch(void *ctx, struct gh_workq_job *jobs, size_t n)
+{
+	struct batches *b = ctx;
+	size_t i;
+
+	pthread_mutex_lock(&b->mu);
+	if (b->nbatches < 64)
+		b->sizes[b->nbatches] = n;
+	b->nbatches++;
+	if (b->nbatches == 1) { /* hold the first batch until told */
+		b->in_first = true;
+		pthread_cond_broadcast(&b->gate_cv);
+		while (!b->gate_open)
+			pthread_cond_wait(&b->gate_cv, &b->mu);
+	}
+	b->ran += n;
+	pthread_mutex_unlock(&b->mu);
+	for (i = 0; i < n; i++)
+		jobs[i].run(jobs[i].arg);
+}
+
+static void
+test_batched(void **state)
+{
+	struct batches b = {0};
+	struct gh_workq *q;
+	int i;
+
+	(void)state;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.gate_cv, NULL);
+	assert_int_equal(gh_workq_new_batched(8, 3, b_batch, &b, &q), GH_OK);
+	assert_int_equal(gh_workq_submit(q, b_run, NULL, NULL), GH_OK);
+	pthread_mutex_lock(&b.mu);
+	while (!b.in_first)
+		pthread_cond_wait(&b.gate_cv, &b.mu);
+	pthread_mutex_unlock(&b.mu);
+	/* while the first batch runs, 8 more queue up; the 9th is refused */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(gh_workq_submit(q, b_run, NULL, NULL), GH_OK);
+	assert_int_equal(gh_workq_submit(q, b_run, NULL, NULL), GH_ERR_BUSY);
+	assert_int_equal(gh_workq_pending(q), 9);
+	pthread_mutex_lock(&b.mu);
+	b.gate_open = true;
+	pthread_cond_broadcast(&b.gate_cv);
+	pthread_mutex_unlock(&b.mu);
+	/* shutdown runs what is queued, in batches of at most 3 */
+	gh_workq_shutdown(q);
+	assert_int_equal(b.ran, 9);
+	assert_int_equal(b.nbatches, 4);
+	assert_int_equal(b.sizes[0], 1);
+	assert_int_equal(b.sizes[1], 3);
+	assert_int_equal(b.sizes[2], 3);
+	assert_int_equal(b.sizes[3], 2);
+	assert_int_equal(gh_workq_submit(q, b_run, NULL, NULL), GH_ERR_BUSY);
+	gh_workq_free(q);
+	pthread_cond_destroy(&b.gate_cv);
+	pthread_mutex_destroy(&b.mu);
+}
+
 int
 main(void)
 {
@@ -373,6 +450,7 @@ main(void)
 	    cmocka_unit_test(test_full_queue_busy),
 	    cmocka_unit_test(test_free_drains),
 	    cmocka_unit_test(test_new_edge_cases),
+	    cmocka_unit_test(test_batched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
