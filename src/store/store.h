@@ -122,6 +122,8 @@ typedef enum gh_err (*gh_store_todo_fn)(void *ctx, const struct gh_todo *t);
 typedef enum gh_err (*gh_store_audit_fn)(
     void *ctx, const struct gh_audit_entry *e);
 
+#include "store/store_ops.h"
+
 struct gh_store_ops {
 	void (*close)(struct gh_store *s);
 	enum gh_err (*ping)(struct gh_store *s);
@@ -130,97 +132,10 @@ struct gh_store_ops {
 	enum gh_err (*batch_begin)(struct gh_store *s);
 	bool (*batch_live)(struct gh_store *s);
 	enum gh_err (*batch_end)(struct gh_store *s);
-	enum gh_err (*user_get)(struct gh_store *s, gh_id id,
-	    struct gh_arena *a, struct gh_user *out);
-	enum gh_err (*user_get_by_name)(struct gh_store *s,
-	    const char *username, struct gh_arena *a, struct gh_user *out);
-	enum gh_err (*user_create)(struct gh_store *s, const char *username,
-	    const char *email, const char *password_hash, int64_t now,
-	    struct gh_arena *a, struct gh_user *out);
-	enum gh_err (*user_rehash)(struct gh_store *s, gh_id id,
-	    const char *old_hash, const char *new_hash);
-	enum gh_err (*user_list)(struct gh_store *s, gh_id after_id,
-	    int64_t limit, gh_store_user_fn fn, void *ctx);
-	enum gh_err (*post_create)(struct gh_store *s, gh_id user_id,
-	    const char *title, const char *content, int64_t now,
-	    struct gh_arena *a, struct gh_post *out);
-	enum gh_err (*post_get)(struct gh_store *s, gh_id id,
-	    struct gh_arena *a, struct gh_post *out);
-	enum gh_err (*post_update)(struct gh_store *s, gh_id id,
-	    const char *title, const char *content, struct gh_arena *a,
-	    struct gh_post *out);
-	enum gh_err (*post_delete)(struct gh_store *s, gh_id id);
-	enum gh_err (*post_list)(struct gh_store *s, gh_id after_id,
-	    int64_t limit, gh_store_post_fn fn, void *ctx);
-
-	/* sessions and refresh tokens (store_sqlite_sessions.c) */
-	enum gh_err (*auth_load)(struct gh_store *s, gh_id uid, gh_id sid,
-	    struct gh_arena *a, struct gh_user *u, bool *session_live);
-	enum gh_err (*session_create)(struct gh_store *s, gh_id user_id,
-	    const unsigned char *refresh_hash, int64_t now, int64_t expires_at,
-	    const char *user_agent, const char *ip, gh_id *sid);
-	enum gh_err (*refresh_rotate)(struct gh_store *s,
-	    const unsigned char *old_hash, const unsigned char *new_hash,
-	    int64_t now, int64_t expires_at, int64_t grace_usec,
-	    struct gh_arena *a, struct gh_user *u, gh_id *sid,
-	    enum gh_refresh_result *res);
-	enum gh_err (*session_revoke)(
-	    struct gh_store *s, gh_id sid, gh_id user_id, int64_t now);
-	enum gh_err (*session_of_refresh)(struct gh_store *s,
-	    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
-	enum gh_err (*session_list)(struct gh_store *s, gh_id user_id,
-	    int64_t now, gh_store_session_fn fn, void *ctx);
-	enum gh_err (*session_set_cookie)(
-	    struct gh_store *s, gh_id sid, const unsigned char *cookie_hash);
-	enum gh_err (*session_by_cookie)(struct gh_store *s,
-	    const unsigned char *cookie_hash, int64_t now, gh_id *sid,
-	    gh_id *user_id);
-	enum gh_err (*user_set_password)(
-	    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
-	enum gh_err (*apikey_create)(struct gh_store *s, gh_id user_id,
-	    const char *name, const char *prefix, const unsigned char *hash,
-	    int64_t now, int64_t expires_at, struct gh_arena *a,
-	    struct gh_apikey *out);
-	enum gh_err (*apikey_by_prefix)(struct gh_store *s, const char *prefix,
-	    struct gh_arena *a, struct gh_apikey *out);
-	enum gh_err (*apikey_touch)(struct gh_store *s, gh_id id, int64_t now);
-	enum gh_err (*apikey_list)(struct gh_store *s, gh_id user_id,
-	    int64_t now, gh_store_apikey_fn fn, void *ctx);
-	enum gh_err (*apikey_revoke)(
-	    struct gh_store *s, gh_id id, gh_id user_id, int64_t now);
-	enum gh_err (*login_counter_get)(struct gh_store *s, const char *kind,
-	    const char *key, struct gh_login_counter *out);
-	enum gh_err (*login_failure_add)(struct gh_store *s, const char *kind,
-	    const char *key, int64_t now, int64_t window,
-	    struct gh_login_counter *out);
-	enum gh_err (*login_counter_clear)(
-	    struct gh_store *s, const char *kind, const char *key);
-	enum gh_err (*login_counter_undo)(
-	    struct gh_store *s, const char *kind, const char *key);
-
-	/* todos (store_sqlite_todos.c) */
-	enum gh_err (*todo_create)(struct gh_store *s, gh_id user_id,
-	    const char *title, bool completed, int64_t now, struct gh_arena *a,
-	    struct gh_todo *out);
-	enum gh_err (*todo_get)(struct gh_store *s, gh_id id, gh_id user_id,
-	    struct gh_arena *a, struct gh_todo *out);
-	enum gh_err (*todo_update)(struct gh_store *s, gh_id id, gh_id user_id,
-	    const char *title, int completed, struct gh_arena *a,
-	    struct gh_todo *out);
-	enum gh_err (*todo_delete)(struct gh_store *s, gh_id id, gh_id user_id);
-	enum gh_err (*todo_list)(struct gh_store *s, gh_id user_id,
-	    gh_id after_id, int64_t limit, gh_store_todo_fn fn, void *ctx);
-
-	/* administration and audit (store_sqlite_admin.c) */
-	enum gh_err (*user_admin_update)(struct gh_store *s, gh_id id,
-	    const enum gh_role *role, const bool *is_active, struct gh_arena *a,
-	    struct gh_user *out);
-	enum gh_err (*user_delete)(struct gh_store *s, gh_id id);
-	enum gh_err (*audit_add)(
-	    struct gh_store *s, const struct gh_audit_entry *e);
-	enum gh_err (*audit_list)(struct gh_store *s, gh_id before_id,
-	    int64_t limit, gh_id user_id, const char *event,
-	    gh_store_audit_fn fn, void *ctx);
+	/* every operation of store_ops.h */
+#define GH_STORE_OP_MEMBER(kind, name, params, args) enum gh_err(*name) params;
+	GH_STORE_OPS(GH_STORE_OP_MEMBER)
+#undef GH_STORE_OP_MEMBER
 };
 
 struct gh_store_cache;
@@ -465,5 +380,12 @@ enum gh_err gh_store_audit_add(
 enum gh_err gh_store_audit_list(struct gh_store *s, gh_id before_id,
     int64_t limit, gh_id user_id, const char *event, gh_store_audit_fn fn,
     void *ctx);
+
+/* The documented prototypes above, checked against the one list: a
+ * mismatch is a conflicting declaration. */
+#define GH_STORE_OP_DECL(kind, name, params, args)                             \
+	enum gh_err gh_store_##name params;
+GH_STORE_OPS(GH_STORE_OP_DECL)
+#undef GH_STORE_OP_DECL
 
 #endif /* GH_STORE_H */

@@ -388,8 +388,8 @@ s_ping(struct gh_store *gs)
 	return rc == SQLITE_ROW ? GH_OK : gh_sqlite_err(c, rc, "ping");
 }
 
-static enum gh_err
-s_user_get(
+enum gh_err
+gh_sqlite_user_get(
     struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_user *out)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
@@ -401,8 +401,8 @@ s_user_get(
 	return one_user(c, st, a, out);
 }
 
-static enum gh_err
-s_user_get_by_name(struct gh_store *gs, const char *username,
+enum gh_err
+gh_sqlite_user_get_by_name(struct gh_store *gs, const char *username,
     struct gh_arena *a, struct gh_user *out)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
@@ -489,8 +489,8 @@ s_user_rehash(
 	return rc == SQLITE_DONE ? GH_OK : gh_sqlite_err(c, rc, "user rehash");
 }
 
-static enum gh_err
-s_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
+enum gh_err
+gh_sqlite_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_user_fn fn, void *ctx)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
@@ -535,8 +535,8 @@ s_post_create(struct gh_store *gs, gh_id user_id, const char *title,
 	return r == GH_ERR_CONFLICT ? GH_ERR_NOTFOUND : r;
 }
 
-static enum gh_err
-s_post_get(
+enum gh_err
+gh_sqlite_post_get(
     struct gh_store *gs, gh_id id, struct gh_arena *a, struct gh_post *out)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
@@ -582,8 +582,8 @@ s_post_delete(struct gh_store *gs, gh_id id)
 	return sqlite3_changes(c->db) > 0 ? GH_OK : GH_ERR_NOTFOUND;
 }
 
-static enum gh_err
-s_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
+enum gh_err
+gh_sqlite_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_post_fn fn, void *ctx)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
@@ -860,84 +860,50 @@ s_batch_end(struct gh_store *gs)
 
 /* The write operations, each under write_mu. */
 
-static enum gh_err
-w_user_create(struct gh_store *gs, const char *username, const char *email,
-    const char *hash, int64_t now, struct gh_arena *a, struct gh_user *out)
+enum gh_err
+gh_sqlite_user_create(struct gh_store *gs, const char *username,
+    const char *email, const char *hash, int64_t now, struct gh_arena *a,
+    struct gh_user *out)
 {
 	GH_SQLITE_LOCKED(s_user_create(gs, username, email, hash, now, a, out));
 }
 
-static enum gh_err
-w_user_rehash(
+enum gh_err
+gh_sqlite_user_rehash(
     struct gh_store *gs, gh_id id, const char *old_hash, const char *new_hash)
 {
 	GH_SQLITE_LOCKED(s_user_rehash(gs, id, old_hash, new_hash));
 }
 
-static enum gh_err
-w_post_create(struct gh_store *gs, gh_id user_id, const char *title,
+enum gh_err
+gh_sqlite_post_create(struct gh_store *gs, gh_id user_id, const char *title,
     const char *content, int64_t now, struct gh_arena *a, struct gh_post *out)
 {
 	GH_SQLITE_LOCKED(
 	    s_post_create(gs, user_id, title, content, now, a, out));
 }
 
-static enum gh_err
-w_post_update(struct gh_store *gs, gh_id id, const char *title,
+enum gh_err
+gh_sqlite_post_update(struct gh_store *gs, gh_id id, const char *title,
     const char *content, struct gh_arena *a, struct gh_post *out)
 {
 	GH_SQLITE_LOCKED(s_post_update(gs, id, title, content, a, out));
 }
 
-static enum gh_err
-w_post_delete(struct gh_store *gs, gh_id id)
+enum gh_err
+gh_sqlite_post_delete(struct gh_store *gs, gh_id id)
 {
 	GH_SQLITE_LOCKED(s_post_delete(gs, id));
 }
 
-static const struct gh_store_ops sqlite_ops = {
-    .close = s_close,
+static const struct gh_store_ops sqlite_ops = {.close = s_close,
     .ping = s_ping,
     .batch_begin = s_batch_begin,
     .batch_live = s_batch_live,
     .batch_end = s_batch_end,
-    .user_get = s_user_get,
-    .user_get_by_name = s_user_get_by_name,
-    .user_create = w_user_create,
-    .user_rehash = w_user_rehash,
-    .user_list = s_user_list,
-    .post_create = w_post_create,
-    .post_get = s_post_get,
-    .post_update = w_post_update,
-    .post_delete = w_post_delete,
-    .post_list = s_post_list,
-    .auth_load = gh_sqlite_auth_load,
-    .session_create = gh_sqlite_session_create,
-    .refresh_rotate = gh_sqlite_refresh_rotate,
-    .session_revoke = gh_sqlite_session_revoke,
-    .session_of_refresh = gh_sqlite_session_of_refresh,
-    .session_list = gh_sqlite_session_list,
-    .session_set_cookie = gh_sqlite_session_set_cookie,
-    .session_by_cookie = gh_sqlite_session_by_cookie,
-    .user_set_password = gh_sqlite_user_set_password,
-    .apikey_create = gh_sqlite_apikey_create,
-    .apikey_by_prefix = gh_sqlite_apikey_by_prefix,
-    .apikey_touch = gh_sqlite_apikey_touch,
-    .apikey_list = gh_sqlite_apikey_list,
-    .apikey_revoke = gh_sqlite_apikey_revoke,
-    .login_counter_get = gh_sqlite_login_counter_get,
-    .login_failure_add = gh_sqlite_login_failure_add,
-    .login_counter_clear = gh_sqlite_login_counter_clear,
-    .login_counter_undo = gh_sqlite_login_counter_undo,
-    .todo_create = gh_sqlite_todo_create,
-    .todo_get = gh_sqlite_todo_get,
-    .todo_update = gh_sqlite_todo_update,
-    .todo_delete = gh_sqlite_todo_delete,
-    .todo_list = gh_sqlite_todo_list,
-    .user_admin_update = gh_sqlite_user_admin_update,
-    .user_delete = gh_sqlite_user_delete,
-    .audit_add = gh_sqlite_audit_add,
-    .audit_list = gh_sqlite_audit_list,
+#define GH_SQLITE_OP(kind, name, params, args) .name = gh_sqlite_##name,
+    GH_STORE_OPS(GH_SQLITE_OP)
+#undef GH_SQLITE_OP
 };
 
 enum gh_err

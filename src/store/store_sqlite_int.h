@@ -123,67 +123,12 @@ void gh_sqlite_write_unlock(struct gh_store *gs);
 /* This thread holds the writer lock (inside a write or a batch). */
 bool gh_sqlite_write_held(struct gh_store *gs);
 
-/* The operations of the domain files (see struct gh_store_ops). */
-enum gh_err gh_sqlite_todo_create(struct gh_store *s, gh_id user_id,
-    const char *title, bool completed, int64_t now, struct gh_arena *a,
-    struct gh_todo *out);
-enum gh_err gh_sqlite_todo_get(struct gh_store *s, gh_id id, gh_id user_id,
-    struct gh_arena *a, struct gh_todo *out);
-enum gh_err gh_sqlite_todo_update(struct gh_store *s, gh_id id, gh_id user_id,
-    const char *title, int completed, struct gh_arena *a, struct gh_todo *out);
-enum gh_err gh_sqlite_todo_delete(struct gh_store *s, gh_id id, gh_id user_id);
-enum gh_err gh_sqlite_todo_list(struct gh_store *s, gh_id user_id,
-    gh_id after_id, int64_t limit, gh_store_todo_fn fn, void *ctx);
-
-enum gh_err gh_sqlite_user_admin_update(struct gh_store *s, gh_id id,
-    const enum gh_role *role, const bool *is_active, struct gh_arena *a,
-    struct gh_user *out);
-enum gh_err gh_sqlite_user_delete(struct gh_store *s, gh_id id);
-enum gh_err gh_sqlite_audit_add(
-    struct gh_store *s, const struct gh_audit_entry *e);
-enum gh_err gh_sqlite_audit_list(struct gh_store *s, gh_id before_id,
-    int64_t limit, gh_id user_id, const char *event, gh_store_audit_fn fn,
-    void *ctx);
-
-enum gh_err gh_sqlite_auth_load(struct gh_store *s, gh_id uid, gh_id sid,
-    struct gh_arena *a, struct gh_user *u, bool *session_live);
-enum gh_err gh_sqlite_session_create(struct gh_store *s, gh_id user_id,
-    const unsigned char *refresh_hash, int64_t now, int64_t expires_at,
-    const char *user_agent, const char *ip, gh_id *sid);
-enum gh_err gh_sqlite_refresh_rotate(struct gh_store *s,
-    const unsigned char *old_hash, const unsigned char *new_hash, int64_t now,
-    int64_t expires_at, int64_t grace_usec, struct gh_arena *a,
-    struct gh_user *u, gh_id *sid, enum gh_refresh_result *res);
-enum gh_err gh_sqlite_session_revoke(
-    struct gh_store *s, gh_id sid, gh_id user_id, int64_t now);
-enum gh_err gh_sqlite_session_of_refresh(struct gh_store *s,
-    const unsigned char *refresh_hash, gh_id *sid, gh_id *user_id);
-enum gh_err gh_sqlite_session_set_cookie(
-    struct gh_store *s, gh_id sid, const unsigned char *cookie_hash);
-enum gh_err gh_sqlite_session_by_cookie(struct gh_store *s,
-    const unsigned char *cookie_hash, int64_t now, gh_id *sid, gh_id *user_id);
-enum gh_err gh_sqlite_session_list(struct gh_store *s, gh_id user_id,
-    int64_t now, gh_store_session_fn fn, void *ctx);
-enum gh_err gh_sqlite_user_set_password(
-    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
-enum gh_err gh_sqlite_apikey_create(struct gh_store *s, gh_id user_id,
-    const char *name, const char *prefix, const unsigned char *hash,
-    int64_t now, int64_t expires_at, struct gh_arena *a, struct gh_apikey *out);
-enum gh_err gh_sqlite_apikey_by_prefix(struct gh_store *s, const char *prefix,
-    struct gh_arena *a, struct gh_apikey *out);
-enum gh_err gh_sqlite_apikey_touch(struct gh_store *s, gh_id id, int64_t now);
-enum gh_err gh_sqlite_apikey_list(struct gh_store *s, gh_id user_id,
-    int64_t now, gh_store_apikey_fn fn, void *ctx);
-enum gh_err gh_sqlite_apikey_revoke(
-    struct gh_store *s, gh_id id, gh_id user_id, int64_t now);
-enum gh_err gh_sqlite_login_counter_get(struct gh_store *s, const char *kind,
-    const char *key, struct gh_login_counter *out);
-enum gh_err gh_sqlite_login_failure_add(struct gh_store *s, const char *kind,
-    const char *key, int64_t now, int64_t window, struct gh_login_counter *out);
-enum gh_err gh_sqlite_login_counter_clear(
-    struct gh_store *s, const char *kind, const char *key);
-enum gh_err gh_sqlite_login_counter_undo(
-    struct gh_store *s, const char *kind, const char *key);
+/* Every operation of store_ops.h, as gh_sqlite_<name>: the backend's
+ * table (store_sqlite.c) is made from the same list. */
+#define GH_SQLITE_OP_DECL(kind, name, params, args)                            \
+	enum gh_err gh_sqlite_##name params;
+GH_STORE_OPS(GH_SQLITE_OP_DECL)
+#undef GH_SQLITE_OP_DECL
 
 /* Body of a write operation: run call under the writer lock. */
 #define GH_SQLITE_LOCKED(call)                                                 \
