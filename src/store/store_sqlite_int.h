@@ -22,6 +22,7 @@
 #define GH_SQLITE_SLOT_SESSIONS 32 /* store_sqlite_sessions.c */
 #define GH_SQLITE_SLOT_TODOS 64    /* store_sqlite_todos.c */
 #define GH_SQLITE_SLOT_ADMIN 80    /* store_sqlite_admin.c */
+#define GH_SQLITE_SLOT_AUDIT 96    /* store_sqlite_audit.c */
 #define GH_SQLITE_MAX_STMTS 112
 
 struct sqlite_store;
