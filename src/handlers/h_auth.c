@@ -222,6 +222,24 @@ throttled_for(struct gh_req *req, const char *kind, const char *key,
 	    app->cfg->login_window_seconds, now);
 }
 
+/* 429 with Retry-After for an attempt refused by the username's (wait_u)
+ * or the address's (wait_a) counter, and its audit entry. */
+static enum gh_err
+throttled(
+    struct gh_req *req, const char *username, int64_t wait_u, int64_t wait_a)
+{
+	char retry[24];
+
+	gh_audit(req, "login.throttled", false, 0, username, 0,
+	    wait_u > 0 ? "too many failures for this username"
+	               : "too many failures from this address");
+	snprintf(
+	    retry, sizeof(retry), "%lld", (long long)GH_MAX(wait_u, wait_a));
+	return gh_resp_status(req, 429,
+	    "Too many failed login attempts; retry later", "Retry-After",
+	    retry);
+}
+
 /* The seconds to wait for an attempt just counted in lc, past limit
  * (0: go ahead). */
 static int64_t
@@ -385,7 +403,6 @@ login_counted(struct gh_req *req, struct pw_job *j)
 {
 	struct gh_app *app = req->app;
 	int64_t now = j->now / 1000000, wait_u, wait_a;
-	char retry[24];
 
 	if (j->job.result == GH_ERR_BUSY)
 		return gh_h_busy(req, "write");
@@ -395,16 +412,8 @@ login_counted(struct gh_req *req, struct pw_job *j)
 	    counted_wait(req, &j->by_user, app->cfg->login_max_failures, now);
 	wait_a = counted_wait(
 	    req, &j->by_addr, app->cfg->login_max_failures_per_address, now);
-	if (wait_u > 0 || wait_a > 0) {
-		gh_audit(req, "login.throttled", false, 0, j->username, 0,
-		    wait_u > 0 ? "too many failures for this username"
-		               : "too many failures from this address");
-		snprintf(retry, sizeof(retry), "%lld",
-		    (long long)GH_MAX(wait_u, wait_a));
-		return gh_resp_status(req, 429,
-		    "Too many failed login attempts; retry later",
-		    "Retry-After", retry);
-	}
+	if (wait_u > 0 || wait_a > 0)
+		return throttled(req, j->username, wait_u, wait_a);
 	defer(req, j, JOB_VERIFY);
 	return GH_OK;
 }
@@ -538,7 +547,6 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	struct gh_app *app = req->app;
 	struct pw_job *j;
 	int64_t now, wait_u, wait_a;
-	char retry[24];
 	enum gh_err r;
 
 	/* refused before the password is even looked at */
@@ -549,16 +557,8 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	    app->cfg->login_max_failures_per_address, now);
 	if (wait_u < 0 || wait_a < 0)
 		return gh_resp_err(req, GH_ERR_DB, NULL);
-	if (wait_u > 0 || wait_a > 0) {
-		gh_audit(req, "login.throttled", false, 0, username, 0,
-		    wait_u > 0 ? "too many failures for this username"
-		               : "too many failures from this address");
-		snprintf(retry, sizeof(retry), "%lld",
-		    (long long)GH_MAX(wait_u, wait_a));
-		return gh_resp_status(req, 429,
-		    "Too many failed login attempts; retry later",
-		    "Retry-After", retry);
-	}
+	if (wait_u > 0 || wait_a > 0)
+		return throttled(req, username, wait_u, wait_a);
 
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
