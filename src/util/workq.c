@@ -33,45 +33,33 @@ struct gh_workq {
 	bool stopping, joined;
 	unsigned nthreads;
 	pthread_t *threads;
-	/* batched: one thread hands up to batch_max jobs to batch() */
+	/* what a thread does with the jobs it takes, at most batch_max at
+	 * a time: run_each, one by one (the hashing pool), or the batched
+	 * queue's function */
 	void (*batch)(void *ctx, struct gh_workq_job *jobs, size_t n);
 	void *batch_ctx;
 	size_t batch_max;
 };
 
-static void *
-worker_main(void *p)
+/* The hashing pool's batch function: each job on its own, then its done. */
+static void
+run_each(void *ctx, struct gh_workq_job *jobs, size_t n)
 {
-	struct gh_workq *q = p;
-	struct gh_workq_job j;
+	size_t i;
 
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		while (q->len == 0 && !q->stopping)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->len == 0 && q->stopping)
-			break;
-		j = q->ring[q->head];
-		q->head = (q->head + 1) % q->cap;
-		q->len--;
-		q->running++;
-		pthread_mutex_unlock(&q->mu);
-		j.run(j.arg);
-		if (j.done != NULL)
-			j.done(j.arg);
-		pthread_mutex_lock(&q->mu);
-		q->running--;
+	(void)ctx;
+	for (i = 0; i < n; i++) {
+		jobs[i].run(jobs[i].arg);
+		if (jobs[i].done != NULL)
+			jobs[i].done(jobs[i].arg);
 	}
-	pthread_mutex_unlock(&q->mu);
-	return NULL;
 }
 
-/* The batched queue's one thread: everything queued, up to batch_max. */
-static void *
-batch_main(void *p)
+/* A thread's loop: take up to batch_max queued jobs (1 in the hashing
+ * pool), hand them to batch(), repeat until stopped and drained. */
+static void
+serve(struct gh_workq *q)
 {
-	struct gh_workq *q = p;
 	struct gh_workq_job *jobs = gh_xcalloc(q->batch_max, sizeof(*jobs));
 	size_t n;
 
@@ -94,6 +82,20 @@ batch_main(void *p)
 	}
 	pthread_mutex_unlock(&q->mu);
 	free(jobs);
+}
+
+static void *
+worker_main(void *p)
+{
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
+	serve(p);
+	return NULL;
+}
+
+static void *
+batch_main(void *p)
+{
+	serve(p);
 	return NULL;
 }
 
@@ -137,6 +139,8 @@ gh_workq_new(unsigned nthreads, size_t max_queue, struct gh_workq **out)
 	unsigned i;
 
 	*out = NULL;
+	q->batch = run_each;
+	q->batch_max = 1;
 	for (i = 0; i < (nthreads ? nthreads : 1); i++) {
 		if (pthread_create(&q->threads[i], NULL, worker_main, q) != 0)
 			break;
