@@ -19,6 +19,7 @@
 
 /* Statement slot ranges, one per file. */
 #define GH_SQLITE_SLOT_CORE 0      /* store_sqlite.c */
+#define GH_SQLITE_SLOT_USERS 8     /* store_sqlite_users.c */
 #define GH_SQLITE_SLOT_SESSIONS 32 /* store_sqlite_sessions.c */
 #define GH_SQLITE_SLOT_TODOS 64    /* store_sqlite_todos.c */
 #define GH_SQLITE_SLOT_ADMIN 80    /* store_sqlite_admin.c */
