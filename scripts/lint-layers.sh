@@ -2,7 +2,8 @@
 # lint-layers.sh - enforce the one-way dependencies of STYLE.md:
 #   auth/ and policy/ are pure: no http/, store/, handlers/ includes
 #   store/ knows nothing of HTTP or handlers
-#   http/ knows nothing of users: only routes.c may name handlers/
+#   http/ knows nothing of users: only routes.c may name handlers/, and
+#     only server.c calls the authentication decision (authn/authn.h)
 #   util/ depends on nothing but gh.h and util/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ check src/auth 'http/|store/|handlers/|config\.h|log\.h'
 check src/policy 'http/|store/|handlers/|auth/|config\.h'
 check src/store 'http/|handlers/|auth/'
 check src/http 'handlers/|store/|auth/' src/http/routes.c
+check src/http 'authn/' src/http/server.c
 check src/util 'http/|store/|handlers/|auth/|policy/|config\.h'
 # every .c under src/ includes banned.h last
 for f in $(find src -name '*.c'); do

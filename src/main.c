@@ -246,7 +246,7 @@ main(int argc, char **argv)
 	so.routes = gh_routes;
 	so.nroutes = gh_routes_count;
 	so.app = &app;
-	so.authenticate = gh_authn_request;
+	so.hashq = app.hashq;
 	if (gh_server_start(&so, &srv) != GH_OK)
 		gh_fatal("cannot start the HTTP server on %s:%lld", cfg.host,
 		    (long long)cfg.port);

@@ -1,14 +1,13 @@
 /*
- * authn.c - who is calling: bearer access tokens, API keys and the
- * console's cookie.
+ * authn.c - who is calling (bearer access tokens, API keys and the
+ * console's cookie) and whether they may try a password now (authn.h).
  *
- * gh_authn_request is the server's authenticate hook; it runs before any
- * guarded handler.  A bearer token must verify (jwt.c), be an access
- * token, and name a user who still exists under the same name, with the
- * same token version, active, and whose session ("sid") is not revoked:
- * one indexed query (gh_store_auth_load).  An API key is looked up by its
- * prefix and its secret's SHA-256 compared in constant time.
- * Authorization then uses the user's current role, never a claim.  (The
+ * The server calls gh_authn_request before any guarded handler.  A bearer token
+ * must verify (jwt.c), be an access token, and name a user who still exists
+ * under the same name, with the same token version, active, and whose session
+ * ("sid") is not revoked: one indexed query (gh_store_auth_load).  An API key
+ * is looked up by its prefix and its secret's SHA-256 compared in constant
+ * time. Authorization then uses the user's current role, never a claim.  (The
  * client's address is resolved by the server before dispatch:
  * http/forwarded.h.)
  */
@@ -18,12 +17,15 @@
 
 #include <sodium.h>
 
+#include "authn/authn.h"
 #include "auth/token.h"
 #include "handlers/app.h"
 #include "handlers/console.h"
+#include "http/input.h"
 #include "http/resp.h"
 #include "http/router.h"
 #include "log.h"
+#include "policy/throttle.h"
 #include "util/cookie.h"
 #include "util/timefmt.h"
 #include "util/banned.h"
@@ -188,9 +190,6 @@ authn_key(struct gh_req *req, const char *key)
 		return gh_resp_err(req, r, NULL);
 	if (r != GH_OK || !u->is_active)
 		return reject(req);
-	if (req->route != NULL && (req->route->flags & GH_ROUTE_NO_APIKEY))
-		return gh_resp_err(req, GH_ERR_DENIED,
-		    "API keys cannot be used for this action");
 	if (now - k.last_used_at > KEY_TOUCH_USEC)
 		gh_store_apikey_touch(app->store, k.id, now);
 	req->via_apikey = true;
@@ -250,4 +249,64 @@ gh_authn_request(struct gh_req *req)
 out_reject:
 	sodium_memzero(&c, sizeof(c));
 	return reject(req);
+}
+
+/* Seconds to wait before the counter (kind, key) admits an attempt;
+ * -1 when the database cannot tell (throttling fails closed). */
+static int64_t
+throttled_for(struct gh_req *req, const char *kind, const char *key,
+    int64_t limit, int64_t now)
+{
+	struct gh_app *app = req->app;
+	struct gh_login_counter lc;
+	enum gh_err r;
+
+	r = gh_store_login_counter_get(app->store, kind, key, &lc);
+	if (r == GH_ERR_NOTFOUND)
+		return 0;
+	if (r != GH_OK)
+		return -1;
+	return gh_throttle_wait(lc.failures, lc.first_at, lc.last_at, limit,
+	    app->cfg->login_window_seconds, now);
+}
+
+enum gh_err
+gh_authn_throttled(
+    struct gh_req *req, const char *username, int64_t wait_u, int64_t wait_a)
+{
+	char retry[24];
+
+	gh_audit(req, "login.throttled", false, 0, username, 0,
+	    wait_u > 0 ? "too many failures for this username"
+	               : "too many failures from this address");
+	snprintf(
+	    retry, sizeof(retry), "%lld", (long long)GH_MAX(wait_u, wait_a));
+	return gh_resp_status(req, 429,
+	    "Too many failed login attempts; retry later", "Retry-After",
+	    retry);
+}
+
+bool
+gh_authn_throttle(struct gh_req *req)
+{
+	struct gh_app *app = req->app;
+	const struct gh_user *u = req->principal;
+	const char *username;
+	int64_t now, wait_u, wait_a;
+
+	username = req->authenticated && u != NULL
+	               ? u->username
+	               : gh_input_str(req, "username");
+	if (username == NULL)
+		return true; /* not a password attempt */
+	now = gh_time_now_usec() / 1000000;
+	wait_u = throttled_for(
+	    req, "user", username, app->cfg->login_max_failures, now);
+	wait_a = throttled_for(req, "addr", req->ip,
+	    app->cfg->login_max_failures_per_address, now);
+	if (wait_u < 0 || wait_a < 0)
+		gh_resp_err(req, GH_ERR_DB, NULL);
+	else if (wait_u > 0 || wait_a > 0)
+		gh_authn_throttled(req, username, wait_u, wait_a);
+	return !req->responded;
 }

@@ -7,12 +7,13 @@
  *   gh_authn_throttle  for a row flagged GH_ROUTE_THROTTLED, once the
  *                      row's input passed its checks.
  * Both read the application context (req->app, handlers/app.h): the
- * store, the JWT key and the configuration.  Each returns GH_OK, or
- * queues the refusal itself (req->responded) and returns its error.
+ * store, the JWT key and the configuration, and queue their refusals
+ * themselves.
  */
 #ifndef GH_AUTHN_H
 #define GH_AUTHN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gh.h"
@@ -37,9 +38,9 @@ enum gh_err gh_authn_request(struct gh_req *req);
  * passes.  Refuses with 429 and Retry-After, audited as
  * login.throttled, while the username's or the client address's
  * counter is locked; 503 when the counters cannot be read (fails
- * closed).
+ * closed).  True: go on; false: refused, the answer is queued.
  */
-enum gh_err gh_authn_throttle(struct gh_req *req);
+bool gh_authn_throttle(struct gh_req *req);
 
 /*
  * The 429 itself, for an attempt the username's (wait_u) or the

@@ -39,10 +39,6 @@ struct gh_app {
 #define GH_APIKEY_PREFIX_LEN 12
 #define GH_APIKEY_SECRET_LEN GH_TOKEN_LEN
 
-/* The authenticate hook of the server (authn.c): a Bearer access token
- * or an X-API-Key -> req->actor, req->principal, req->sid. */
-enum gh_err gh_authn_request(struct gh_req *req);
-
 /*
  * Read string field name of obj into *out (borrowed from obj), for the
  * bodies no schema describes (the console's sign-in).  Appends a
@@ -82,7 +78,7 @@ enum gh_err gh_h_send_post(
  * again with req->resumed to answer (a resumed handler casts
  * req->hstate back to its job).  kind is the handler's own tag when it
  * has several kinds of job.  result is GH_ERR_BUSY when the queue was
- * full (or shutting down): answer gh_h_busy().
+ * full (or shutting down): answer gh_resp_busy().
  *
  *   gh_h_defer_hash: hash(j) runs on the hashing pool (nice +19) and
  *     records its own outcome in the job; result stays GH_OK.
@@ -101,10 +97,6 @@ void gh_h_defer_hash(
     struct gh_req *req, struct gh_h_job *j, void (*hash)(struct gh_h_job *j));
 void gh_h_defer_write(struct gh_req *req, struct gh_h_job *j,
     enum gh_err (*write)(struct gh_store *s, struct gh_h_job *j));
-
-/* 503 with Retry-After: the queue named by what ("password hashing",
- * "write") is full; logged at warn level. */
-enum gh_err gh_h_busy(struct gh_req *req, const char *what);
 
 /*
  * Stream a JSON array of rows fetched page by page (keyset pagination

@@ -333,11 +333,3 @@ gh_h_defer_write(struct gh_req *req, struct gh_h_job *j,
 		gh_req_resume(req);
 	}
 }
-
-enum gh_err
-gh_h_busy(struct gh_req *req, const char *what)
-{
-	gh_log_warn_f("%s queue full: 503", what);
-	return gh_resp_status(
-	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
-}

@@ -139,7 +139,7 @@ change_finish(struct gh_req *req, struct pw_change *p)
 	enum gh_err r;
 
 	if (p->job.result == GH_ERR_BUSY)
-		return gh_h_busy(req, "password hashing");
+		return gh_resp_busy(req, "password hashing");
 	if (p->verified != GH_OK) {
 		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
 		    "wrong current password");

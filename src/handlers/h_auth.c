@@ -23,6 +23,7 @@
 #include "handlers/console.h"
 #include "http/resp.h"
 #include "log.h"
+#include "authn/authn.h"
 #include "policy/throttle.h"
 #include "util/form.h"
 #include "util/jsonw.h"
@@ -107,7 +108,7 @@ h_auth_register(struct gh_req *req)
 
 	if (req->resumed) {
 		if (j->job.result == GH_ERR_BUSY)
-			return gh_h_busy(req, "password hashing");
+			return gh_resp_busy(req, "password hashing");
 		if (j->result != GH_OK)
 			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
 		r = gh_store_user_create(app->store, j->username, j->email,
@@ -195,50 +196,15 @@ refresh_expiry(const struct gh_app *app, int64_t now)
 }
 
 /*
- * Brute-force throttling; the rule is policy/throttle.c's.  Every attempt
- * is counted (per username and per client address) before its password
- * is checked, so attempts sent at the same moment cannot all slip under
- * the limit while their hashes are computed; a success then clears the
- * username's counter and takes its attempt back from the address's, and
- * an attempt the hashing pool refused (503) is taken back from both.
+ * Brute-force throttling; the rule is policy/throttle.c's.  A locked
+ * username or address is refused by the server before the handler runs
+ * (GH_ROUTE_THROTTLED, auth/authn.h).  Every attempt is then counted (per
+ * username and per client address) before its password is checked, so attempts
+ * sent at the same moment cannot all slip under the limit while their hashes
+ * are computed; a success then clears the username's counter and takes its
+ * attempt back from the address's, and an attempt the hashing pool refused
+ * (503) is taken back from both.
  */
-
-/* Seconds to wait before the counter (kind, key) admits an attempt;
- * -1 when the database cannot tell (throttling fails closed). */
-static int64_t
-throttled_for(struct gh_req *req, const char *kind, const char *key,
-    int64_t limit, int64_t now)
-{
-	struct gh_app *app = req->app;
-	struct gh_login_counter lc;
-	enum gh_err r;
-
-	r = gh_store_login_counter_get(app->store, kind, key, &lc);
-	if (r == GH_ERR_NOTFOUND)
-		return 0;
-	if (r != GH_OK)
-		return -1;
-	return gh_throttle_wait(lc.failures, lc.first_at, lc.last_at, limit,
-	    app->cfg->login_window_seconds, now);
-}
-
-/* 429 with Retry-After for an attempt refused by the username's (wait_u)
- * or the address's (wait_a) counter, and its audit entry. */
-static enum gh_err
-throttled(
-    struct gh_req *req, const char *username, int64_t wait_u, int64_t wait_a)
-{
-	char retry[24];
-
-	gh_audit(req, "login.throttled", false, 0, username, 0,
-	    wait_u > 0 ? "too many failures for this username"
-	               : "too many failures from this address");
-	snprintf(
-	    retry, sizeof(retry), "%lld", (long long)GH_MAX(wait_u, wait_a));
-	return gh_resp_status(req, 429,
-	    "Too many failed login attempts; retry later", "Retry-After",
-	    retry);
-}
 
 /* The seconds to wait for an attempt just counted in lc, past limit
  * (0: go ahead). */
@@ -367,7 +333,7 @@ refresh_resume(struct gh_req *req)
 	if (j->job.result != GH_OK) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
 		return j->job.result == GH_ERR_BUSY
-		           ? gh_h_busy(req, "write")
+		           ? gh_resp_busy(req, "write")
 		           : gh_resp_err(req, j->job.result, NULL);
 	}
 	if (j->res == GH_REFRESH_REUSED)
@@ -405,7 +371,7 @@ login_counted(struct gh_req *req, struct pw_job *j)
 	int64_t now = j->now / 1000000, wait_u, wait_a;
 
 	if (j->job.result == GH_ERR_BUSY)
-		return gh_h_busy(req, "write");
+		return gh_resp_busy(req, "write");
 	if (j->job.result != GH_OK) /* throttling fails closed */
 		return gh_resp_err(req, GH_ERR_DB, NULL);
 	wait_u =
@@ -413,7 +379,7 @@ login_counted(struct gh_req *req, struct pw_job *j)
 	wait_a = counted_wait(
 	    req, &j->by_addr, app->cfg->login_max_failures_per_address, now);
 	if (wait_u > 0 || wait_a > 0)
-		return throttled(req, j->username, wait_u, wait_a);
+		return gh_authn_throttled(req, j->username, wait_u, wait_a);
 	defer(req, j, JOB_VERIFY);
 	return GH_OK;
 }
@@ -463,7 +429,7 @@ login_session(struct gh_req *req, struct pw_job *j)
 		sodium_memzero(j->refresh, sizeof(j->refresh));
 		sodium_memzero(j->cookie, sizeof(j->cookie));
 		return r == GH_ERR_BUSY
-		           ? gh_h_busy(req, "write")
+		           ? gh_resp_busy(req, "write")
 		           : gh_resp_err(req,
 		                 r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	}
@@ -490,7 +456,7 @@ gh_h_login_resume(struct gh_req *req)
 	case JOB_VERIFY:
 		return login_verified(req, j);
 	case JOB_UNCOUNT:
-		return gh_h_busy(req, "password hashing");
+		return gh_resp_busy(req, "password hashing");
 	case JOB_SESSION:
 		return login_session(req, j);
 	default:
@@ -546,20 +512,10 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 {
 	struct gh_app *app = req->app;
 	struct pw_job *j;
-	int64_t now, wait_u, wait_a;
 	enum gh_err r;
 
-	/* refused before the password is even looked at */
-	now = gh_time_now_usec() / 1000000;
-	wait_u = throttled_for(
-	    req, "user", username, app->cfg->login_max_failures, now);
-	wait_a = throttled_for(req, "addr", req->ip,
-	    app->cfg->login_max_failures_per_address, now);
-	if (wait_u < 0 || wait_a < 0)
-		return gh_resp_err(req, GH_ERR_DB, NULL);
-	if (wait_u > 0 || wait_a > 0)
-		return throttled(req, username, wait_u, wait_a);
-
+	/* the server refused a locked username or address before the
+	 * handler ran (GH_ROUTE_THROTTLED, auth/authn.h) */
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	j->password = password;

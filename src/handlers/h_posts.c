@@ -79,7 +79,7 @@ post_job_finish(struct gh_req *req, struct post_job *j)
 	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_h_busy(req, "write");
+		return gh_resp_busy(req, "write");
 	if (r == GH_OK)
 		return j->op == POST_CREATE ? gh_h_send_post(req, 201, &j->post)
 		       : j->op == POST_UPDATE

@@ -128,7 +128,7 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_h_busy(req, "write");
+		return gh_resp_busy(req, "write");
 	switch (j->op) {
 	case TODO_CREATE:
 		if (r == GH_OK)

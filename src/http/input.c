@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "http/input.h"
 #include "http/resp.h"
 #include "http/router.h"
@@ -111,7 +113,11 @@ gh_input_form_body(struct gh_req *req, struct gh_form **out)
 
 	*out = NULL;
 	if (!gh_input_is_form(req))
-		return GH_OK; /* FastAPI: an empty form */
+		return GH_OK;    /* FastAPI: an empty form */
+	if (req->form != NULL) { /* parsed already (gh_input_str) */
+		*out = req->form;
+		return GH_OK;
+	}
 	if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	r = gh_form_parse(req->arena, req->body, req->body_len, form);
@@ -121,8 +127,59 @@ gh_input_form_body(struct gh_req *req, struct gh_form **out)
 	}
 	if (r != GH_OK)
 		return body_422(req, "malformed form body", "value_error.form");
-	*out = form;
+	*out = req->form = form;
 	return GH_OK;
+}
+
+/* Wipe every string of a JSON object (a body read for one field). */
+static void
+wipe_strings(json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v) if (json_is_string(v)) sodium_memzero(
+	    (void *)(uintptr_t)json_string_value(v), json_string_length(v));
+}
+
+const char *
+gh_input_str(struct gh_req *req, const char *name)
+{
+	struct gh_form *form;
+	const char *v = NULL;
+	json_t *o, *f;
+	size_t n = 0;
+
+	if (req->json != NULL) {
+		f = json_object_get(req->json, name);
+		return json_is_string(f) ? json_string_value(f) : NULL;
+	}
+	if (gh_input_is_form(req)) {
+		if (req->form == NULL) {
+			form = gh_arena_alloc(req->arena, sizeof(*form));
+			if (form == NULL || gh_form_parse(req->arena, req->body,
+			                        req->body_len, form) != GH_OK)
+				return NULL; /* the handler answers it */
+			req->form = form;
+		}
+		v = gh_form_get(req->form, name, &n);
+	} else if (req->body_len > 0 &&
+	           json_content_type(gh_req_header(req, "Content-Type")) &&
+	           (o = json_loadb(req->body, req->body_len,
+	                JSON_REJECT_DUPLICATES, NULL)) != NULL) {
+		/* a body no schema describes: copy the one field out and
+		 * wipe the rest (it may hold a password) */
+		f = json_object_get(o, name);
+		if (json_is_string(f) && json_string_length(f) > 0)
+			v = gh_arena_strndup(req->arena, json_string_value(f),
+			    n = json_string_length(f));
+		wipe_strings(o);
+		json_decref(o);
+	}
+	if (v == NULL || n == 0 || gh_utf8_has_nul(v, n) ||
+	    !gh_utf8_valid(v, n))
+		return NULL;
+	return v;
 }
 
 const char *

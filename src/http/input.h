@@ -52,6 +52,16 @@ struct gh_form;
 enum gh_err gh_input_form_body(struct gh_req *req, struct gh_form **out);
 
 /*
+ * The body's string field name, whatever the body's kind: the validated
+ * JSON body (req->json), the form (parsed once, kept for
+ * gh_input_form_body), or a JSON body no schema describes (read for this
+ * one field, every other string in it wiped).  NULL when absent, empty,
+ * not a string, not valid UTF-8 or the body does not parse: the handler
+ * answers a bad body.  Lives until the request completes.
+ */
+const char *gh_input_str(struct gh_req *req, const char *name);
+
+/*
  * A field of form f (NULL: none), as FastAPI's Form() reads it: absent
  * or empty is missing (a "field required" error when required); a NUL
  * byte or invalid UTF-8 is an error too.  NULL after appending to errs,

@@ -38,6 +38,8 @@ enum gh_method {
 	GH_METHOD_COUNT
 };
 
+struct gh_form;
+
 struct gh_req {
 	struct MHD_Connection *conn;
 	struct gh_arena *arena;
@@ -55,6 +57,7 @@ struct gh_req {
 	int64_t query[GH_ROUTE_MAX_QUERY];
 	bool query_set[GH_ROUTE_MAX_QUERY];
 	struct json_t *json;
+	struct gh_form *form; /* a form body, once parsed (in the arena) */
 
 	char *body; /* NUL-terminated, body_len bytes */
 	size_t body_len, body_cap;

@@ -335,3 +335,11 @@ gh_resp_stream(
 	common_headers(r, JSON_TYPE);
 	return queue(req, 200, r);
 }
+
+enum gh_err
+gh_resp_busy(struct gh_req *req, const char *what)
+{
+	gh_log_warn_f("%s queue full: 503", what);
+	return gh_resp_status(
+	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+}

@@ -78,6 +78,10 @@ enum gh_err gh_resp_status(struct gh_req *req, unsigned status,
 enum gh_err gh_resp_oauth_err(
     struct gh_req *req, const char *error, const char *description);
 
+/* 503 "Server busy, retry shortly" with Retry-After: 1, when what (a
+ * queue: "password hashing", "write") is full; logged as a warning. */
+enum gh_err gh_resp_busy(struct gh_req *req, const char *what);
+
 /* 401 with WWW-Authenticate: Bearer (plus error="invalid_token" when a
  * presented token was rejected). */
 enum gh_err gh_resp_unauth(

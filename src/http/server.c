@@ -6,8 +6,11 @@
  *   on_request #1 headers read: header-size (431) and Content-Length
  *                 (413) limits, before any parsing
  *   on_request #n body chunks appended to a buffer with a hard maximum
- *   on_request    body complete: route match (404/405), guard (401/403
- *                 via the authenticate hook and policy), handler
+ *   on_request    body complete: route match (404/405), the row's guard
+ *                 (503 while the hashing pool is full for a HASHES row;
+ *                 401/403 from auth/authn.h and the policy), its input
+ *                 (http/input.h: 422, 404, the owner's 403), throttling
+ *                 for a THROTTLED row (429), then the handler
  *   (suspended)   a handler that deferred work to the hashing pool is
  *                 called again when the pool resumes the connection
  *   completed_cb  the body is wiped, the arena freed
@@ -36,6 +39,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "authn/authn.h"
 #include "http/forwarded.h"
 #include "http/input.h"
 #include "http/resp.h"
@@ -44,6 +48,7 @@
 #include "log.h"
 #include "util/form.h"
 #include "util/timefmt.h"
+#include "util/workq.h"
 #include "util/banned.h"
 
 /* A request's arena may hold what its handler keeps of the body across a
@@ -363,6 +368,47 @@ preflight(struct gh_req *req, unsigned mask)
 	gh_resp_raw(req, 204, r);
 }
 
+/*
+ * Who may call the row, before its input is even parsed: the hashing
+ * pool's room (GH_ROUTE_HASHES: 503 while it is full, so a refused
+ * request costs no parse and no lookup), the caller's credentials
+ * (auth/authn.h), what the row accepts of them (GH_ROUTE_NO_APIKEY: 403
+ * for an API key; GH_ROUTE_COOKIE: the console's cookie counts only
+ * here) and the role.  False when an answer is queued.
+ */
+static bool
+guard(struct gh_server *s, struct gh_req *req, const struct gh_route *route)
+{
+	if ((route->flags & GH_ROUTE_HASHES) && s->o.hashq != NULL &&
+	    gh_workq_full(s->o.hashq)) {
+		gh_resp_busy(req, "password hashing");
+		return false;
+	}
+	if (route->guard == GH_GUARD_PUBLIC)
+		return true;
+	if (gh_authn_request(req) != GH_OK || !req->authenticated) {
+		if (!req->responded)
+			gh_resp_unauth(req, "Not authenticated", false);
+		return false;
+	}
+	if (req->via_cookie && !(route->flags & GH_ROUTE_COOKIE)) {
+		req->authenticated = false;
+		gh_resp_unauth(req, "Not authenticated", false);
+		return false;
+	}
+	if (req->via_apikey && (route->flags & GH_ROUTE_NO_APIKEY)) {
+		gh_resp_err(req, GH_ERR_DENIED,
+		    "API keys cannot be used for this action");
+		return false;
+	}
+	if (route->guard == GH_GUARD_ROLE &&
+	    !gh_policy_role_allows(req->actor.role, route->role)) {
+		gh_resp_err(req, GH_ERR_DENIED, route->deny_detail);
+		return false;
+	}
+	return true;
+}
+
 static void
 dispatch(struct gh_server *s, struct gh_req *req)
 {
@@ -394,21 +440,12 @@ dispatch(struct gh_server *s, struct gh_req *req)
 		return;
 	}
 	req->route = route;
-	if (route->guard != GH_GUARD_PUBLIC) {
-		s->o.authenticate(req);
-		if (!req->authenticated) {
-			if (!req->responded)
-				gh_resp_unauth(req, "Not authenticated", false);
-			return;
-		}
-		if (route->guard == GH_GUARD_ROLE &&
-		    !gh_policy_role_allows(req->actor.role, route->role)) {
-			gh_resp_err(req, GH_ERR_DENIED, route->deny_detail);
-			return;
-		}
-	}
+	if (!guard(s, req, route))
+		return;
 	/* the row's path id, query and body schema, then its owner */
 	if (!gh_input_check(req))
+		return;
+	if ((route->flags & GH_ROUTE_THROTTLED) && !gh_authn_throttle(req))
 		return;
 	finish(req, route->handler(req));
 }

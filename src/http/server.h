@@ -5,8 +5,9 @@
  * pool), request lifetimes and the limits checked before any parsing:
  * header block size (431), body size (413), the time allowed to receive
  * a request, idle keep-alive time and connection counts.  It matches the
- * route table, runs the route's guard through the authenticate hook, and
- * calls the handler.  It knows nothing of users or SQL.
+ * route table, enforces what the matched row declares (its guard through
+ * auth/authn.h, its flags, its input through http/input.h) and calls the
+ * handler.  It knows nothing of users or SQL.
  */
 #ifndef GH_SERVER_H
 #define GH_SERVER_H
@@ -17,6 +18,8 @@
 #include "gh.h"
 #include "http/cors.h"
 #include "http/req.h"
+
+struct gh_workq;
 
 struct gh_server_opts {
 	const char *host;
@@ -33,12 +36,9 @@ struct gh_server_opts {
 	/* TRUSTED_PROXIES: peers whose X-Forwarded-For and
 	 * X-Forwarded-Proto are believed (NULL: none) */
 	const struct gh_netset *trusted_proxies;
-	/*
-	 * Called for a route whose guard is not public.  On success it sets
-	 * req->authenticated and req->actor and returns GH_OK; otherwise it
-	 * queues the 401 itself (req->responded) and returns.
-	 */
-	enum gh_err (*authenticate)(struct gh_req *req);
+	/* the hashing pool: a GH_ROUTE_HASHES row is refused (503) while
+	 * its queue is full (NULL: never) */
+	struct gh_workq *hashq;
 };
 
 struct gh_server;

@@ -172,6 +172,17 @@ gh_workq_submit(
 	return r;
 }
 
+bool
+gh_workq_full(struct gh_workq *q)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->mu);
+	full = q->stopping || q->len >= q->cap;
+	pthread_mutex_unlock(&q->mu);
+	return full;
+}
+
 size_t
 gh_workq_pending(struct gh_workq *q)
 {

@@ -49,6 +49,10 @@ enum gh_err gh_workq_new_batched(size_t max_queue, size_t batch_max,
 enum gh_err gh_workq_submit(struct gh_workq *q, void (*run)(void *arg),
     void (*done)(void *arg), void *arg);
 
+/* Would gh_workq_submit refuse a job right now (queue full or shut
+ * down)?  A hint: the answer may change before the next submit. */
+bool gh_workq_full(struct gh_workq *q);
+
 /* Jobs queued or running right now. */
 size_t gh_workq_pending(struct gh_workq *q);
 

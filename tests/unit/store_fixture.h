@@ -25,7 +25,7 @@
  */
 #define STORE_TEST_DIR(prefix)                                                 \
 	static char tmp_dir[] = prefix "-XXXXXX";                              \
-	static int db_seq;                                                     \
+	static int db_seq __attribute__((unused));                             \
                                                                                \
 	static int group_setup(void **state)                                   \
 	{                                                                      \
