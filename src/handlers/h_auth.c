@@ -21,6 +21,7 @@
 #include "handlers/app.h"
 #include "http/input.h"
 #include "handlers/console.h"
+#include "handlers/schemas.h"
 #include "http/resp.h"
 #include "log.h"
 #include "authn/authn.h"
@@ -61,9 +62,9 @@ struct pw_job {
 	const char *username, *email;
 	gh_h_login_done_fn done; /* login: NULL answers with tokens */
 	/* login, written by the writer's jobs */
-	int64_t now;                              /* usec */
-	struct gh_login_counter by_user, by_addr; /* JOB_COUNT */
-	bool rehash_stored;                       /* JOB_SESSION */
+	int64_t now;            /* usec */
+	int64_t wait_u, wait_a; /* JOB_COUNT: refused for this long (s) */
+	bool rehash_stored;     /* JOB_SESSION */
 	char ua[257];
 	char refresh[GH_TOKEN_BUFSZ], cookie[GH_TOKEN_BUFSZ]; /* wiped */
 	unsigned char refresh_hash[GH_TOKEN_HASH_LEN];
@@ -198,28 +199,16 @@ refresh_expiry(const struct gh_app *app, int64_t now)
 /*
  * Brute-force throttling; the rule is policy/throttle.c's.  A locked
  * username or address is refused by the server before the handler runs
- * (GH_ROUTE_THROTTLED, auth/authn.h).  Every attempt is then counted (per
- * username and per client address) before its password is checked, so attempts
- * sent at the same moment cannot all slip under the limit while their hashes
- * are computed; a success then clears the username's counter and takes its
- * attempt back from the address's, and an attempt the hashing pool refused
- * (503) is taken back from both.
+ * (GH_ROUTE_THROTTLED, authn/authn.h).  The writer then decides again
+ * on the counters as they stand in its batch and counts the attempt (per
+ * username and per client address) before its password is checked, so
+ * attempts sent at the same moment cannot all slip under the limit while
+ * their hashes are computed; an attempt refused there is not counted (a
+ * retry just before the lock lifts must not push it further out).  Once
+ * the delay has passed, the next attempt is checked: a success clears the
+ * username's counter and takes its attempt back from the address's; an
+ * attempt the hashing pool refused (503) is taken back from both.
  */
-
-/* The seconds to wait for an attempt just counted in lc, past limit
- * (0: go ahead). */
-static int64_t
-counted_wait(struct gh_req *req, const struct gh_login_counter *lc,
-    int64_t limit, int64_t now)
-{
-	struct gh_app *app = req->app;
-
-	if (lc->failures <= limit)
-		return 0;
-	return GH_MAX(gh_throttle_wait(lc->failures, lc->first_at, lc->last_at,
-	                  limit, app->cfg->login_window_seconds, now),
-	    1);
-}
 
 /*
  * The login's writes, each run inside the store writer's next batch
@@ -236,13 +225,34 @@ count_run(struct gh_store *s, struct gh_h_job *job)
 	struct pw_job *j = (struct pw_job *)(void *)job;
 	struct gh_app *app = job->req->app;
 	int64_t now = j->now / 1000000, window = app->cfg->login_window_seconds;
+	struct gh_login_counter lc;
 	enum gh_err r;
 
+	/* the counters as they stand in this batch, after every attempt
+	 * counted before this one: the same rule as the server's gate, on
+	 * the state it could not see */
+	j->wait_u = j->wait_a = 0;
+	r = gh_store_login_counter_get(s, "user", j->username, &lc);
+	if (r == GH_OK)
+		j->wait_u = gh_throttle_wait(lc.failures, lc.first_at,
+		    lc.last_at, app->cfg->login_max_failures, window, now);
+	else if (r != GH_ERR_NOTFOUND)
+		return r;
+	r = gh_store_login_counter_get(s, "addr", job->req->ip_bucket, &lc);
+	if (r == GH_OK)
+		j->wait_a =
+		    gh_throttle_wait(lc.failures, lc.first_at, lc.last_at,
+		        app->cfg->login_max_failures_per_address, window, now);
+	else if (r != GH_ERR_NOTFOUND)
+		return r;
+	if (j->wait_u > 0 || j->wait_a > 0)
+		return GH_OK; /* refused, and not counted: an early retry
+		                 must not push the lock further out */
 	r = gh_store_login_failure_add(
-	    s, "user", j->username, now, window, &j->by_user);
+	    s, "user", j->username, now, window, &lc);
 	if (r == GH_OK)
 		r = gh_store_login_failure_add(
-		    s, "addr", job->req->ip, now, window, &j->by_addr);
+		    s, "addr", job->req->ip_bucket, now, window, &lc);
 	return r;
 }
 
@@ -252,7 +262,7 @@ uncount_run(struct gh_store *s, struct gh_h_job *job)
 	struct pw_job *j = (struct pw_job *)(void *)job;
 
 	gh_store_login_counter_undo(s, "user", j->username);
-	gh_store_login_counter_undo(s, "addr", job->req->ip);
+	gh_store_login_counter_undo(s, "addr", job->req->ip_bucket);
 	return GH_OK;
 }
 
@@ -267,7 +277,7 @@ session_run(struct gh_store *s, struct gh_h_job *job)
 		j->rehash_stored = gh_store_user_rehash(s, j->user.id,
 		                       j->user.password_hash, j->out) == GH_OK;
 	gh_store_login_counter_clear(s, "user", j->username);
-	gh_store_login_counter_undo(s, "addr", job->req->ip);
+	gh_store_login_counter_undo(s, "addr", job->req->ip_bucket);
 	r = gh_store_session_create(s, j->user.id, j->refresh_hash, j->now,
 	    refresh_expiry(app, j->now), j->ua, job->req->ip, &j->sid);
 	if (r == GH_OK && j->done != NULL)
@@ -367,19 +377,13 @@ refresh_resume(struct gh_req *req)
 static enum gh_err
 login_counted(struct gh_req *req, struct pw_job *j)
 {
-	struct gh_app *app = req->app;
-	int64_t now = j->now / 1000000, wait_u, wait_a;
-
 	if (j->job.result == GH_ERR_BUSY)
 		return gh_resp_busy(req, "write");
 	if (j->job.result != GH_OK) /* throttling fails closed */
 		return gh_resp_err(req, GH_ERR_DB, NULL);
-	wait_u =
-	    counted_wait(req, &j->by_user, app->cfg->login_max_failures, now);
-	wait_a = counted_wait(
-	    req, &j->by_addr, app->cfg->login_max_failures_per_address, now);
-	if (wait_u > 0 || wait_a > 0)
-		return gh_authn_throttled(req, j->username, wait_u, wait_a);
+	if (j->wait_u > 0 || j->wait_a > 0)
+		return gh_authn_throttled(
+		    req, j->username, j->wait_u, j->wait_a);
 	defer(req, j, JOB_VERIFY);
 	return GH_OK;
 }
@@ -506,6 +510,37 @@ h_auth_token(struct gh_req *req)
 	return gh_h_login_start(req, username, password, plen, NULL);
 }
 
+/* pydantic's max_length error for a form or JSON field. */
+static void
+too_long(json_t *errs, const char *name, int64_t max)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg),
+	    "ensure this value has at most %lld characters", (long long)max);
+	gh_verr_add(errs, "body", name, -1, msg,
+	    "value_error.any_str.max_length",
+	    json_pack("{s:I}", "limit_value", (json_int_t)max));
+}
+
+static enum gh_err
+login_lengths(
+    struct gh_req *req, const char *username, const char *password, size_t plen)
+{
+	json_t *errs = gh_verr_new();
+
+	if (gh_utf8_count(username, strlen(username)) > GH_USERNAME_MAX)
+		too_long(errs, "username", GH_USERNAME_MAX);
+	if (gh_utf8_count(password, plen) > GH_PASSWORD_MAX)
+		too_long(errs, "password", GH_PASSWORD_MAX);
+	if (json_array_size(errs) > 0) {
+		gh_resp_422(req, errs);
+		return GH_ERR_INVALID;
+	}
+	json_decref(errs);
+	return GH_OK;
+}
+
 enum gh_err
 gh_h_login_start(struct gh_req *req, const char *username, const char *password,
     size_t plen, gh_h_login_done_fn done)
@@ -515,7 +550,12 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	enum gh_err r;
 
 	/* the server refused a locked username or address before the
-	 * handler ran (GH_ROUTE_THROTTLED, auth/authn.h) */
+	 * handler ran (GH_ROUTE_THROTTLED, authn/authn.h).  A name or a
+	 * password no account can have (registration's limits) is refused
+	 * before it is counted, stored or audited: nobody fills the
+	 * database with login names */
+	if ((r = login_lengths(req, username, password, plen)) != GH_OK)
+		return r;
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
 		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
 	j->password = password;
