@@ -110,10 +110,16 @@ h_account_session_delete(struct gh_req *req)
 }
 
 /* Password change: verify the current password and hash the new one on
- * the hashing pool, then swap them and end every session. */
+ * the hashing pool, then swap them and end every session.  A wrong
+ * current password is a failed login: it is counted, through the
+ * writer, on the caller's username and address (the row is THROTTLED, so
+ * the server refuses the next guesses with 429 like a login's). */
+enum { CH_HASH, CH_COUNT };
+
 struct pw_change {
 	struct gh_h_job job; /* first: the resumed handler casts back */
 	const struct gh_password_params *params;
+	const char *username;
 	const char *hash;
 	const char *current, *next;
 	size_t current_len, next_len;
@@ -132,18 +138,47 @@ change_run(struct gh_h_job *job)
 		    gh_password_hash(p->params, p->next, p->next_len, p->out);
 }
 
+/* The writer's job for a wrong current password. */
+static enum gh_err
+change_count_run(struct gh_store *s, struct gh_h_job *job)
+{
+	struct pw_change *p = (struct pw_change *)(void *)job;
+	struct gh_app *app = job->req->app;
+	int64_t now = gh_time_now_usec() / 1000000;
+	int64_t window = app->cfg->login_window_seconds;
+	struct gh_login_counter lc;
+	enum gh_err r;
+
+	r = gh_store_login_failure_add(
+	    s, "user", p->username, now, window, &lc);
+	if (r == GH_OK)
+		r = gh_store_login_failure_add(
+		    s, "addr", job->req->ip_bucket, now, window, &lc);
+	return r;
+}
+
 static enum gh_err
 change_finish(struct gh_req *req, struct pw_change *p)
 {
 	struct gh_app *app = req->app;
 	enum gh_err r;
 
+	if (p->job.kind == CH_COUNT) {
+		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
+		    "wrong current password");
+		if (p->job.result != GH_OK) /* throttling fails closed */
+			return gh_resp_err(req,
+			    p->job.result == GH_ERR_BUSY ? GH_ERR_BUSY
+			                                 : GH_ERR_DB,
+			    NULL);
+		return gh_resp_err(req, GH_ERR_INVALID, "Incorrect password");
+	}
 	if (p->job.result == GH_ERR_BUSY)
 		return gh_resp_busy(req, "password hashing");
 	if (p->verified != GH_OK) {
-		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
-		    "wrong current password");
-		return gh_resp_err(req, GH_ERR_INVALID, "Incorrect password");
+		p->job.kind = CH_COUNT;
+		gh_h_defer_write(req, &p->job, change_count_run);
+		return GH_OK;
 	}
 	if (p->hashed != GH_OK)
 		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
@@ -185,6 +220,8 @@ h_account_password(struct gh_req *req)
 	/* row lives in the arena, cur and next in req->json, until the
 	 * request completes */
 	p->hash = row.password_hash;
+	p->username = row.username;
+	p->job.kind = CH_HASH;
 	p->current = cur;
 	p->current_len = strlen(cur);
 	p->next = next;

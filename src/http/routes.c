@@ -181,7 +181,7 @@ const struct gh_route gh_routes[] = {
         USER,
         .body = GH_BODY_JSON,
         .summary = "Change the password; every session ends",
-        .flags = NOKEY | HASHES | COOKIE,
+        .flags = NOKEY | HASHES | THROTTLED | COOKIE,
         DOC("account", S(PASSWORD_CHANGE), NULL, {204, NULL},
             {400, "HTTPError", "Incorrect password"})},
     {.method = GH_POST,
