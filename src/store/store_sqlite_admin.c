@@ -36,6 +36,8 @@ enum admin_stmt {
 	A_USER_UPDATE,
 	A_ADMIN_LEFT,
 	A_USER_DELETE,
+	A_SESSIONS_END,
+	A_KEYS_END,
 	A_COUNT
 };
 
@@ -50,13 +52,23 @@ _Static_assert(GH_SQLITE_SLOT_ADMIN + A_COUNT <= GH_SQLITE_SLOT_AUDIT,
 
 static const char *const sql_text[A_COUNT] = {
     [A_USER_STATE] = "SELECT " ACTIVE_ADMIN " FROM users WHERE id = ?1",
+    /* deactivation bumps the token version: no access token issued
+     * before it verifies again, whatever happens to the user later */
     [A_USER_UPDATE] = "UPDATE users SET role = coalesce(?2, role), "
                       "is_admin = (coalesce(?2, role) = 'admin'), "
+                      "token_version = token_version + "
+                      "(is_active = 1 AND coalesce(?3, 1) = 0), "
                       "is_active = coalesce(?3, is_active) "
                       "WHERE id = ?1 RETURNING " USER_COLS,
     [A_ADMIN_LEFT] =
         "SELECT EXISTS (SELECT 1 FROM users WHERE " ACTIVE_ADMIN ")",
     [A_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    /* ... and ends every session and API key, so that reactivation
+     * revives nothing: the user logs in again, makes new keys */
+    [A_SESSIONS_END] = "UPDATE sessions SET revoked_at = ?2 "
+                       "WHERE user_id = ?1 AND revoked_at IS NULL",
+    [A_KEYS_END] = "UPDATE api_keys SET revoked_at = ?2 "
+                   "WHERE user_id = ?1 AND revoked_at IS NULL",
 };
 
 static sqlite3_stmt *
@@ -118,6 +130,29 @@ admin_left(struct gh_sqlite_conn *c)
 	return v != 0 ? GH_OK : GH_ERR_CONFLICT;
 }
 
+/* Deactivation: every session and key of user id ends now. */
+static enum gh_err
+end_credentials(struct gh_sqlite_conn *c, gh_id id)
+{
+	static const enum admin_stmt which[] = {A_SESSIONS_END, A_KEYS_END};
+	char ts[GH_TIME_BUFSZ];
+	sqlite3_stmt *st;
+	enum gh_err r;
+	size_t i;
+
+	gh_time_db(gh_time_now_usec(), ts);
+	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		if ((st = stmt(c, which[i])) == NULL)
+			return GH_ERR_DB;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+		if ((r = gh_sqlite_done(
+		         c, st, sqlite3_step(st), "deactivation")) != GH_OK)
+			return r;
+	}
+	return GH_OK;
+}
+
 static enum gh_err
 s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
     const bool *is_active, struct gh_arena *a, struct gh_user *out)
@@ -150,6 +185,9 @@ s_user_admin_update(struct gh_store *gs, gh_id id, const enum gh_role *role,
 	    rc != SQLITE_ROW)
 		r = GH_ERR_NOTFOUND; /* cannot happen: the row was just seen */
 	if (r != GH_OK)
+		goto out_rollback;
+	if (is_active != NULL && !*is_active &&
+	    (r = end_credentials(c, id)) != GH_OK)
 		goto out_rollback;
 	/* only a change to an active admin can remove the last one */
 	if (was_admin && !(out->role == GH_ROLE_ADMIN && out->is_active) &&

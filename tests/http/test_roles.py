@@ -9,7 +9,8 @@ import pytest
 from ghtest import (NO_PERMISSION, NOT_AUTH, WRONG_LOGIN, assert_401,
                     assert_422, bearer, check_user_response, login_full,
                     login_response, make_api_key, make_todo, new_full_user,
-                    new_user, private_client, refresh_json, register)
+                    new_user, private_client, refresh_json, register,
+                    relogin)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -266,9 +267,15 @@ def test_deactivated_user(client, admin):
     listed = {x["id"]: x for x in
               client.get("/admin/users", headers=admin.headers).json()}
     assert listed[u.id]["is_active"] is False
-    # reactivation restores login
+    # reactivation restores login, and nothing else: every token, session
+    # and key of before stays dead
     r = patch_user(client, admin, u.id, {"is_active": True})
     assert r.status_code == 200 and r.json()["is_active"] is True
+    assert_401(client.get("/users/me", headers=u.headers))
+    assert_401(client.get("/users/me", headers=bearer(other["access_token"])))
+    assert_401(refresh_json(client, u.refresh_token))
+    assert_401(refresh_json(client, other["refresh_token"]))
+    assert_401(client.get("/users/me", headers={"X-API-Key": key}))
     body = login_full(client, u.username, u.password)
     assert client.get("/users/me", headers=bearer(
         body["access_token"])).status_code == 200
@@ -383,6 +390,7 @@ def test_last_active_admin_cannot_remove_themselves(spawn_server):
         r = patch_user(c, adm, adm.id, {"role": "user"})
         assert r.status_code == 409 and r.json() == LAST_ADMIN
         assert patch_user(c, adm, other.id, {"is_active": True}).status_code == 200
+        relogin(c, other)    # the deactivation ended other's sessions
 
         # with a second active admin, the first may step down
         r = patch_user(c, adm, adm.id, {"role": "user"})

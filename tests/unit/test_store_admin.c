@@ -175,6 +175,8 @@ test_update_role_and_active(void **state)
 	struct gh_user u, before;
 	char buf[64];
 	size_t i;
+	int64_t deactivations = 0;
+	bool was_active = true;
 
 	assert_int_equal(gh_store_user_get(f->s, bob, f->a, &before), GH_OK);
 	for (i = 0; i < GH_ARRAY_SIZE(cases); i++) {
@@ -200,9 +202,15 @@ test_update_role_and_active(void **state)
 		assert_string_equal(u.email, "bob@example.com");
 		assert_string_equal(u.password_hash, HASH_A);
 		assert_int_equal(u.created_at, before.created_at);
-		/* authorization reads the row: no token version bump */
-		assert_int_equal(u.token_version, before.token_version);
+		/* authorization reads the row: a role change bumps no token
+		 * version; a deactivation does (every token dies with it) */
+		if (was_active && !u.is_active)
+			deactivations++;
+		was_active = u.is_active;
+		assert_int_equal(
+		    u.token_version, before.token_version + deactivations);
 	}
+	assert_int_equal(deactivations, 2);
 	/* the first admin was never touched */
 	assert_string_equal(state_of(f, admin, buf, sizeof(buf)), "admin,1,1");
 }
