@@ -11,13 +11,22 @@
  *
  * Recording is best effort: a failed write is logged once and the
  * request goes on, so an audit hiccup never turns a successful
- * operation into an error response.  Nothing is allocated; the entry's
- * strings are borrowed for the duration of the store call.
+ * operation into an error response.  The entry's strings are borrowed
+ * for the duration of the store call (a name cut to GH_AUDIT_NAME_MAX
+ * bytes is copied into the request arena).
  */
+#include <string.h>
+
 #include "handlers/app.h"
+#include "handlers/schemas.h"
 #include "log.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 #include "util/banned.h"
+
+/* The longest name an entry records, in bytes: a username of
+ * GH_USERNAME_MAX code points fits in any script. */
+#define GH_AUDIT_NAME_MAX (4 * GH_USERNAME_MAX)
 
 void
 gh_audit(struct gh_req *req, const char *event, bool success, gh_id user_id,
@@ -28,6 +37,12 @@ gh_audit(struct gh_req *req, const char *event, bool success, gh_id user_id,
 	struct gh_audit_entry e = {0};
 	enum gh_err r;
 
+	/* a name from a client is bounded before it reaches here (login:
+	 * GH_USERNAME_MAX); this bound keeps any other path from writing an
+	 * unbounded one: a longer name is recorded by its first bytes */
+	if (username != NULL && strlen(username) > GH_AUDIT_NAME_MAX)
+		username = gh_arena_strndup(req->arena, username,
+		    gh_utf8_valid_prefix(username, GH_AUDIT_NAME_MAX));
 	e.at = gh_time_now_usec();
 	e.event = event;
 	e.success = success;

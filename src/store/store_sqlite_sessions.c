@@ -7,6 +7,7 @@
  * client sends it twice at the same moment.  Token material never
  * reaches this file: only SHA-256 hashes (32-byte blobs) do.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "log.h"
@@ -38,6 +39,7 @@ enum {
 	Q_COUNTER_UNDO,
 	Q_SESSION_SET_COOKIE,
 	Q_SESSION_BY_COOKIE,
+	Q_COUNTER_PURGE,
 	Q_END
 };
 
@@ -108,6 +110,9 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
     Q(Q_SESSION_BY_COOKIE) = "SELECT id, user_id FROM sessions "
                              "WHERE cookie_hash = ?1 AND revoked_at IS NULL "
                              "AND expires_at > ?2",
+    /* counters whose window is over count nothing: known and unknown
+     * names alike, they go */
+    Q(Q_COUNTER_PURGE) = "DELETE FROM login_failures WHERE last_at <= ?1",
 #undef Q
 };
 
@@ -702,6 +707,28 @@ gh_sqlite_login_counter_get(struct gh_store *gs, const char *kind,
 	return counter_row(c, st, out, "counter get");
 }
 
+/*
+ * Delete the counters whose last failure is a whole window old, at most
+ * once per COUNTER_PURGE_SECONDS (one scan of a table that holds only
+ * the last window's failing names and addresses).  Runs under the
+ * writer lock, like every counter write; a failure only postpones it.
+ */
+#define COUNTER_PURGE_SECONDS 60
+static _Atomic int64_t purged_at; /* per process: a late purge is harmless */
+
+static void
+counter_purge(struct gh_sqlite_conn *c, int64_t now, int64_t window)
+{
+	sqlite3_stmt *st;
+
+	if (now - purged_at < COUNTER_PURGE_SECONDS ||
+	    (st = q(c, Q_COUNTER_PURGE)) == NULL)
+		return;
+	purged_at = now;
+	sqlite3_bind_int64(st, 1, now - window);
+	run(c, st, "counter purge");
+}
+
 static enum gh_err
 counter_add(struct gh_store *gs, const char *kind, const char *key, int64_t now,
     int64_t window, struct gh_login_counter *out)
@@ -711,6 +738,7 @@ counter_add(struct gh_store *gs, const char *kind, const char *key, int64_t now,
 
 	if (c == NULL || (st = q(c, Q_COUNTER_ADD)) == NULL)
 		return GH_ERR_DB;
+	counter_purge(c, now, window);
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);

@@ -990,6 +990,43 @@ test_session_cookie(void **state)
 	    GH_ERR_NOTFOUND);
 }
 
+/* Counters whose window is over are deleted (at most once a minute),
+ * names nobody has as much as others: the table holds only the last
+ * window's failures.  Times far past today's, so that no purge run by
+ * an earlier test with the real clock postpones this one. */
+static void
+test_counters_expire(void **state)
+{
+	struct fixture *f = *state;
+	struct gh_login_counter lc;
+	int64_t t = 4000000000LL, window = 900;
+
+	assert_int_equal(
+	    gh_store_login_failure_add(f->s, "user", "ghost", t, window, &lc),
+	    GH_OK);
+	assert_int_equal(gh_store_login_failure_add(
+	                     f->s, "addr", "192.0.2.1", t, window, &lc),
+	    GH_OK);
+	/* inside the window: kept */
+	assert_int_equal(gh_store_login_failure_add(f->s, "user", "other",
+	                     t + window - 1, window, &lc),
+	    GH_OK);
+	assert_int_equal(
+	    gh_store_login_counter_get(f->s, "user", "ghost", &lc), GH_OK);
+	/* a window later: both gone, whatever the name */
+	assert_int_equal(gh_store_login_failure_add(f->s, "user", "other",
+	                     t + window + 60, window, &lc),
+	    GH_OK);
+	assert_int_equal(gh_store_login_counter_get(f->s, "user", "ghost", &lc),
+	    GH_ERR_NOTFOUND);
+	assert_int_equal(
+	    gh_store_login_counter_get(f->s, "addr", "192.0.2.1", &lc),
+	    GH_ERR_NOTFOUND);
+	assert_int_equal(
+	    gh_store_login_counter_get(f->s, "user", "other", &lc), GH_OK);
+	assert_int_equal(lc.failures, 2);
+}
+
 int
 main(void)
 {
@@ -1024,6 +1061,8 @@ main(void)
 	    cmocka_unit_test(test_seed_database_migration),
 	    cmocka_unit_test_setup_teardown(
 	        test_session_cookie, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_counters_expire, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
