@@ -302,7 +302,7 @@ gh_authn_throttle(struct gh_req *req)
 	now = gh_time_now_usec() / 1000000;
 	wait_u = throttled_for(
 	    req, "user", username, app->cfg->login_max_failures, now);
-	wait_a = throttled_for(req, "addr", req->ip,
+	wait_a = throttled_for(req, "addr", req->ip_bucket,
 	    app->cfg->login_max_failures_per_address, now);
 	if (wait_u < 0 || wait_a < 0)
 		gh_resp_err(req, GH_ERR_DB, NULL);

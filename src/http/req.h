@@ -89,6 +89,7 @@ struct gh_req {
 	 * is such a proxy, and whether the client used https (only a
 	 * trusted proxy's X-Forwarded-Proto says so). */
 	char ip[GH_ADDR_STRLEN];
+	char ip_bucket[GH_ADDR_STRLEN]; /* its throttling key: an IPv6 /64 */
 	bool peer_trusted;
 	bool https;
 };

@@ -61,6 +61,26 @@ mask(struct gh_netaddr *a, unsigned bits)
 	}
 }
 
+void
+gh_netaddr_bucket(const char *ip, char out[GH_ADDR_STRLEN])
+{
+	struct gh_netaddr a;
+	size_t n;
+
+	if (!gh_netaddr_parse(ip, strlen(ip), &a)) {
+		snprintf(out, GH_ADDR_STRLEN, "%s", ip);
+		return;
+	}
+	if (a.family == AF_INET) {
+		gh_netaddr_format(&a, out);
+		return;
+	}
+	mask(&a, 64);
+	gh_netaddr_format(&a, out);
+	n = strlen(out);
+	snprintf(out + n, GH_ADDR_STRLEN - n, "/64");
+}
+
 static bool
 parse_net(const char *s, size_t len, struct gh_netnet *out)
 {

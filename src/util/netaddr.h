@@ -32,6 +32,15 @@ bool gh_netaddr_parse(const char *s, size_t len, struct gh_netaddr *out);
 /* The canonical text of a (GH_ADDR_STRLEN bytes, NUL-terminated). */
 void gh_netaddr_format(const struct gh_netaddr *a, char out[GH_ADDR_STRLEN]);
 
+/*
+ * The throttling bucket of the address text ip: an IPv4 address (or an
+ * IPv4-mapped IPv6 one) is its own bucket, in canonical form; an
+ * IPv6 address counts with its /64 ("2001:db8:1:2::/64"), the smallest
+ * network one subscriber gets, so that one client cannot spread its
+ * attempts over 2^64 addresses.  Anything else is copied as is.
+ */
+void gh_netaddr_bucket(const char *ip, char out[GH_ADDR_STRLEN]);
+
 /* A set of networks ("addr" or "addr/bits"), parsed once at start-up
  * and read-only afterwards. */
 struct gh_netset {

@@ -177,11 +177,37 @@ test_netaddr_parse(void **state)
 	assert_true(gh_netaddr_parse("1.2.3.4xyz", 7, &a)); /* len counts */
 }
 
+/* Throttling buckets: IPv4 alone, IPv6 by /64, mapped forms as IPv4. */
+static void
+test_netaddr_bucket(void **state)
+{
+	static const struct {
+		const char *ip, *bucket;
+	} buckets[] = {
+	    {"192.0.2.7", "192.0.2.7"},
+	    {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+	    {"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+	    {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+	    {"::1", "::/64"},
+	    {"::ffff:192.0.2.7", "192.0.2.7"},
+	    {"unknown", "unknown"},
+	};
+	char out[GH_ADDR_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++) {
+		gh_netaddr_bucket(buckets[i].ip, out);
+		assert_string_equal(out, buckets[i].bucket);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_netaddr_bucket),
 	    cmocka_unit_test(test_netset_parse),
 	    cmocka_unit_test(test_netset_contains),
 	    cmocka_unit_test(test_netaddr_parse),
