@@ -54,7 +54,7 @@ static const char hdr_b64[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
  * every request, and its signature, base64 and JSON need checking once.
  * A slot holds a token that passed every time-independent check, with its
  * claims; a hit is a constant-time compare of the whole token, after
- * which exp and nbf are checked against the current time as usual.
+ * which exp, nbf and iat are checked against the current time as usual.
  * Slots are picked by SipHash under a random per-thread key, so nobody
  * can aim at a slot.  Tokens longer than CACHE_TOKMAX are never cached.
  * Revocation is unaffected: it is decided by the caller after verify.
@@ -453,6 +453,11 @@ check_time:
 	}
 	if (out->has_nbf && now < out->nbf) {
 		reason = "not yet valid";
+		goto out;
+	}
+	if (out->has_iat && out->iat > now &&
+	    (uint64_t)out->iat - (uint64_t)now > GH_JWT_IAT_LEEWAY) {
+		reason = "issued in the future";
 		goto out;
 	}
 	reason = "ok";

@@ -62,6 +62,10 @@ void gh_jwt_key_free(struct gh_jwt_key *key);
 enum gh_err gh_jwt_sign(const struct gh_jwt_key *key,
     const struct gh_jwt_claims *c, char *out, size_t outsz);
 
+/* Seconds an "iat" may lie ahead of now: clocks of several instances
+ * drift a little, never an hour. */
+#define GH_JWT_IAT_LEEWAY 60
+
 /*
  * Verify token[0..len) at time now (seconds since the epoch) and fill *out.
  * Rejected (GH_ERR_DENIED) when: longer than GH_JWT_MAX_LEN; not three
@@ -69,7 +73,9 @@ enum gh_err gh_jwt_sign(const struct gh_jwt_key *key,
  * exactly "HS256" (checked before the signature); a "crit" header is
  * present; the signature does not match; the payload is not a JSON
  * object, has duplicate keys, or a claim has the wrong JSON type; "exp"
- * is missing or now >= exp; "nbf" is present and now < nbf.  Integer
+ * is missing or now >= exp; "nbf" is present and now < nbf; "iat" is
+ * present and more than GH_JWT_IAT_LEEWAY seconds ahead of now (a token
+ * from the future was not issued by this clock).  Integer
  * claims must be JSON integers.  Unknown claims are ignored.  If why is
  * not NULL it receives a short static reason for the debug log.
  */

@@ -113,3 +113,26 @@ def test_secrets_are_not_stored_in_clear(spawn_server):
     assert blob, "empty data folder"
     for s in secrets:
         assert s.encode() not in blob, f"{s[:8]}... stored in clear"
+
+
+def _resigned(token, secret, **changes):
+    import jwt
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims.update(changes)
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def test_token_issued_in_the_future_is_401(client, secret_key):
+    """An access token whose iat is an hour ahead was not issued by this
+    clock: refused, although its signature and every other claim hold."""
+    u = new_full_user(client)
+    assert client.get("/users/me", headers=u.headers).status_code == 200
+    import time
+    now = int(time.time())
+    same = _resigned(u.token, secret_key)
+    assert client.get("/users/me", headers=bearer(same)).status_code == 200
+    ahead = _resigned(u.token, secret_key, iat=now + 3600, exp=now + 7200)
+    assert_401(client.get("/users/me", headers=bearer(ahead)))
+    # a few seconds of clock drift between instances are allowed
+    drift = _resigned(u.token, secret_key, iat=now + 30)
+    assert client.get("/users/me", headers=bearer(drift)).status_code == 200

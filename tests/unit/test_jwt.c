@@ -220,6 +220,8 @@ static const struct vcase {
     {"one second before exp", HDR, "{\"exp\":2000}", M_NONE, 1999, GH_OK, "ok"},
     {"nbf equal to now", HDR, "{\"exp\":2000,\"nbf\":1000}", M_NONE, 1000,
         GH_OK, "ok"},
+    {"iat within the leeway", HDR, "{\"exp\":2000,\"iat\":1060}", M_NONE, 1000,
+        GH_OK, "ok"},
     {"role of 31 bytes", HDR,
         "{\"exp\":2000,\"role\":\"0123456789012345678901234567890\"}", M_NONE,
         1000, GH_OK, "ok"},
@@ -341,6 +343,10 @@ static const struct vcase {
         "expired"},
     {"nbf in the future", HDR, "{\"exp\":2000,\"nbf\":1001}", M_NONE, 1000,
         GH_ERR_DENIED, "not yet valid"},
+    {"iat past the leeway", HDR, "{\"exp\":9000,\"iat\":1061}", M_NONE, 1000,
+        GH_ERR_DENIED, "issued in the future"},
+    {"iat an hour ahead", HDR, "{\"exp\":9000,\"iat\":4600}", M_NONE, 1000,
+        GH_ERR_DENIED, "issued in the future"},
     {"nbf string", HDR, "{\"exp\":2000,\"nbf\":\"0\"}", M_NONE, 1000,
         GH_ERR_DENIED, "bad integer claim"},
     {"uid string", HDR, "{\"exp\":2000,\"uid\":\"1\"}", M_NONE, 1000,
@@ -632,6 +638,7 @@ test_cache(void **state)
 	in.exp = 2000;
 	in.nbf = 1000;
 	in.has_nbf = true;
+	in.iat = 1000;
 	assert_int_equal(gh_jwt_sign(*state, &in, tok, sizeof(tok)), GH_OK);
 	n = strlen(tok);
 	for (i = 0; i < 3; i++) { /* the first call fills the cache */
@@ -677,9 +684,15 @@ test_sign_limits(void **state)
 	in.sid = in.nbf = INT64_MIN;
 	in.has_nbf = true;
 	assert_int_equal(gh_jwt_sign(*state, &in, tok, sizeof(tok)), GH_OK);
+	/* at the end of time: exp still ahead, iat not ahead */
 	assert_int_equal(
-	    gh_jwt_verify(*state, tok, strlen(tok), 0, &c, &why), GH_OK);
+	    gh_jwt_verify(*state, tok, strlen(tok), INT64_MAX - 1, &c, &why),
+	    GH_OK);
 	assert_memory_equal(&in, &c, sizeof(c));
+	/* at 0, that iat is the future */
+	assert_int_equal(gh_jwt_verify(*state, tok, strlen(tok), 0, &c, &why),
+	    GH_ERR_DENIED);
+	assert_string_equal(why, "issued in the future");
 
 	/* the output buffer: exactly enough, then one byte short */
 	n = strlen(tok);
@@ -705,8 +718,8 @@ test_sign_limits(void **state)
 		    gh_jwt_sign(*state, &in, big, GH_JWT_BUFSZ), GH_OK);
 		assert_int_equal(
 		    gh_jwt_sign(*state, &in, big, sizeof(big)), GH_OK);
-		assert_int_equal(
-		    gh_jwt_verify(*state, big, strlen(big), 0, &c, &why),
+		assert_int_equal(gh_jwt_verify(*state, big, strlen(big),
+		                     INT64_MAX - 1, &c, &why),
 		    GH_OK);
 		assert_memory_equal(&in, &c, sizeof(c));
 	}
