@@ -198,6 +198,7 @@ resolve_client(struct gh_server *s, struct gh_req *req)
 	memcpy(peer, req->ip, sizeof(peer));
 	req->peer_trusted = gh_forwarded_client(s->o.trusted_proxies, peer,
 	    gh_req_header_all(req, "X-Forwarded-For"), req->ip);
+	gh_netaddr_bucket(req->ip, req->ip_bucket);
 	proto = gh_req_header(req, "X-Forwarded-Proto");
 	req->https = req->peer_trusted && proto != NULL &&
 	             strcasecmp(proto, "https") == 0;
@@ -247,34 +248,76 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&s->inflight, 1);
 }
 
-struct hdr_sum {
-	size_t n;
+/* What the header block holds, for the checks before any parsing. */
+struct hdr_scan {
+	size_t n;     /* bytes, about as sent */
+	bool bad;     /* a control byte (NUL included) in a name or value */
+	unsigned ncl; /* Content-Length fields */
+	bool te;      /* a Transfer-Encoding field */
 };
 
-static enum MHD_Result
-sum_header(
-    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static bool
+has_ctl(const char *p, size_t n)
 {
-	struct hdr_sum *h = cls;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') ||
+		    p[i] == 0x7f)
+			return true;
+	return false;
+}
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct hdr_scan *h = cls;
 
 	GH_UNUSED(kind);
-	h->n += strlen(key) + (value ? strlen(value) : 0) + 4;
+	h->n += key_size + value_size + 4;
+	/* RFC 9110 5.5: a control byte is refused.  (A NUL cannot be seen
+	 * here: libmicrohttpd 0.9.75 already cut the value at it.) */
+	if (has_ctl(key, key_size) ||
+	    (value != NULL && has_ctl(value, value_size)))
+		h->bad = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->ncl++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->te = true;
 	return MHD_YES;
 }
 
-/* 431/413 before anything is parsed; true when a response was queued. */
+/*
+ * 431/413/400 before anything is parsed; true when a response was
+ * queued.  Framing a proxy in front could read another way is refused
+ * (RFC 9112 6.3: request smuggling): more than one Content-Length, or a
+ * Content-Length beside a Transfer-Encoding; so is a control byte in any
+ * header or the path (except NUL, which libmicrohttpd hides).
+ */
 static bool
 check_limits(struct gh_server *s, struct gh_req *req, const char *url)
 {
-	struct hdr_sum h = {strlen(url)};
+	struct hdr_scan h = {strlen(url), false, 0, false};
 	const char *cl;
 	char *end;
 	unsigned long long n;
 
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &h);
+	MHD_get_connection_values_n(
+	    req->conn, MHD_HEADER_KIND, scan_header, &h);
 	if (h.n > s->o.max_header) {
 		gh_resp_status(
 		    req, 431, "Request header fields too large", NULL, NULL);
+		return true;
+	}
+	if (h.bad || has_ctl(url, strlen(url))) {
+		gh_resp_status(
+		    req, 400, "Invalid character in the request", NULL, NULL);
+		return true;
+	}
+	if (h.ncl > 1 || (h.ncl > 0 && h.te)) {
+		gh_resp_status(
+		    req, 400, "Conflicting message framing", NULL, NULL);
 		return true;
 	}
 	cl = MHD_lookup_connection_value(

@@ -191,9 +191,9 @@ def test_small_chunked_body_is_accepted(server):
 
 
 def test_lying_content_length_with_chunked_body(server, client, admin):
-    # Content-Length: 10 next to Transfer-Encoding: chunked and 2 MiB of
-    # chunks: the chunks are the body (RFC 9112 6.3) and too large: 413,
-    # never 10 bytes taken
+    # Content-Length: 10 next to Transfer-Encoding: chunked: a proxy in
+    # front may frame it the other way (request smuggling), so 400 before
+    # any of it is read
     name = unique_name("lie")
     raw = register_body(name, 2 * MIB)
     head = request_bytes("POST", "/auth/register", b"",
@@ -202,7 +202,8 @@ def test_lying_content_length_with_chunked_body(server, client, admin):
                                   "Content-Type": "application/json"},
                          content_length=False)
     r = raw_exchange(server, [head, *chunked(raw)])
-    assert r.status == 413, r
+    assert r.status == 400, r
+    assert b"Conflicting message framing" in r.body, r
     assert name not in usernames(client, admin)
 
 
@@ -266,11 +267,37 @@ def test_non_http_line_is_dropped_and_server_unaffected(server):
     assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
 
 
-def test_nul_in_header_value_is_rejected_or_neutralised(server):
-    # RFC 9110 5.5: reject the message or replace NUL with SP
+@pytest.mark.xfail(strict=True, reason="libmicrohttpd 0.9.75 cuts a header "
+                   "value at a NUL before the server sees it (no size past "
+                   "the NUL): the request is served with the value cut")
+def test_nul_in_header_value_is_400(server):
+    # RFC 9110 5.5: reject the message
     r = raw_exchange(server, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              b"X: a\x00b\r\n\r\n")
-    assert r.status in (200, 400), r
+    assert r.status == 400, r
+    assert b"Invalid character in the request" in r.body, r
+
+
+@pytest.mark.parametrize("value", [b"a\x01b", b"a\x7fb", b"a\x1bb"])
+def test_control_byte_in_header_value_is_400(server, value):
+    r = raw_exchange(server, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             b"User-Agent: " + value + b"\r\n\r\n")
+    assert r.status == 400, r
+
+
+@pytest.mark.parametrize("second", [b"2", b"20"])
+def test_two_content_lengths_are_400(server, client, admin, second):
+    # the first one wins in libmicrohttpd, the last one in some proxies
+    name = unique_name("twocl")
+    body = register_body(name)
+    head = (b"POST /auth/register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Connection: close\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nContent-Length: " % len(body)
+            + second + b"\r\n\r\n")
+    r = raw_exchange(server, head + body)
+    assert r.status == 400, r
+    assert b"Conflicting message framing" in r.body, r
+    assert name not in usernames(client, admin)
 
 
 # ---------------------------------------------------------------- JSON
