@@ -4,12 +4,13 @@
  * One reading connection per thread (util/tls.h), opened on the
  * thread's first call, with every statement prepared once and kept
  * (prepare_v3 PERSISTENT).  Connections run in WAL mode with
- * synchronous=NORMAL and a busy timeout, so readers never wait for the
- * writer.  Writes are serialised by write_mu and all run on one writer
- * connection (gh_sqlite_conn returns it to the thread holding write_mu),
- * whose cache stays warm.  Multi-statement writes take SQLite's write
- * lock up front with BEGIN IMMEDIATE, which makes check-then-insert
- * atomic.
+ * synchronous=FULL (every commit is fsync'd before it returns: an
+ * answered write survives a power loss; group commit pays it once per
+ * batch) and a busy timeout, so readers never wait for the writer.  Writes are
+ * serialised by write_mu and all run on one writer connection (gh_sqlite_conn
+ * returns it to the thread holding write_mu), whose cache stays warm.
+ * Multi-statement writes take SQLite's write lock up front with BEGIN
+ * IMMEDIATE, which makes check-then-insert atomic.
  *
  * A background thread checkpoints the WAL when it passes CKPT_PAGES (the
  * writer's wal hook replaces SQLite's autocheckpoint, which would copy
@@ -82,7 +83,7 @@ static enum gh_err
 conn_open(struct sqlite_store *s, struct gh_sqlite_conn **out)
 {
 	static const char *const pragmas =
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
 	    "PRAGMA temp_store=MEMORY;";
 	struct gh_sqlite_conn *c = gh_xcalloc(1, sizeof(*c));
 	int rc;
