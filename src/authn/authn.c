@@ -35,7 +35,7 @@
 static enum gh_err
 reject(struct gh_req *req)
 {
-	return gh_resp_unauth(req, "Could not validate credentials", true);
+	return gh_fail_unauth(req, "Could not validate credentials", true);
 }
 
 static enum gh_err accept_user(struct gh_req *req, struct gh_user *u);
@@ -61,7 +61,7 @@ gh_console_authn(struct gh_req *req, const char *cookie_header)
 		return GH_ERR_NOTFOUND; /* no console cookie: not our case */
 	if (!gh_h_same_origin(req)) {
 		sodium_memzero(val, sizeof(val));
-		return gh_resp_err(
+		return gh_fail(
 		    req, GH_ERR_DENIED, GH_CONSOLE_CROSS_SITE_DETAIL);
 	}
 	if (strlen(val) != GH_CONSOLE_COOKIE_LEN) {
@@ -73,21 +73,21 @@ gh_console_authn(struct gh_req *req, const char *cookie_header)
 	r = gh_store_session_by_cookie(
 	    app->store, h, gh_time_now_usec(), &sid, &uid);
 	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	if (r != GH_OK)
 		return reject(req);
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	r = gh_store_auth_load(app->store, uid, sid, req->arena, u, &live);
 	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	if (r != GH_OK || !u->is_active || !live)
 		return reject(req);
 	/* a state-changing request must prove it was made by our page */
 	if (req->method != GH_GET && req->method != GH_HEAD &&
 	    !gh_csrf_verify(secret, strlen(secret), sid,
 	        gh_req_header(req, GH_CONSOLE_CSRF_HEADER)))
-		return gh_resp_err(req, GH_ERR_DENIED, GH_CONSOLE_CSRF_DETAIL);
+		return gh_fail(req, GH_ERR_DENIED, GH_CONSOLE_CSRF_DETAIL);
 	req->sid = sid;
 	req->via_cookie = true;
 	return accept_user(req, u);
@@ -175,7 +175,7 @@ authn_key(struct gh_req *req, const char *key)
 		return reject(req);
 	r = gh_store_apikey_by_prefix(app->store, prefix, req->arena, &k);
 	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	gh_token_hash(secret, strlen(secret), h);
 	/* compare even for an unknown prefix, so the check itself costs the
 	 * same; the lookup does not: a prefix used recently on this thread
@@ -184,10 +184,10 @@ authn_key(struct gh_req *req, const char *key)
 	    (k.expires_at != 0 && k.expires_at <= now))
 		return reject(req);
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	r = gh_store_auth_load(app->store, k.user_id, 0, req->arena, u, &live);
 	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	if (r != GH_OK || !u->is_active)
 		return reject(req);
 	if (now - k.last_used_at > KEY_TOUCH_USEC)
@@ -209,7 +209,7 @@ gh_authn_request(struct gh_req *req)
 	enum gh_err r;
 
 	if (h != NULL && key != NULL)
-		return gh_resp_err(req, GH_ERR_INVALID,
+		return gh_fail(req, GH_ERR_INVALID,
 		    "Use either a bearer token or an API key, not both");
 	if (key != NULL)
 		return authn_key(req, key);
@@ -224,7 +224,7 @@ gh_authn_request(struct gh_req *req)
 	 * "Bearer" is a (bad) empty token, not a missing one */
 	if (h == NULL || strncasecmp(h, "bearer", 6) != 0 ||
 	    (h[6] != ' ' && h[6] != '\0'))
-		return gh_resp_unauth(req, "Not authenticated", false);
+		return gh_fail_unauth(req, "Not authenticated", false);
 	tok = h[6] == ' ' ? h + 7 : h + 6;
 	if (gh_jwt_verify(app->jwt, tok, strlen(tok),
 	        gh_time_now_usec() / 1000000, &c, &why) != GH_OK ||
@@ -234,10 +234,10 @@ gh_authn_request(struct gh_req *req)
 		goto out_reject;
 	}
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	r = gh_store_auth_load(app->store, c.uid, c.sid, req->arena, u, &live);
 	if (r == GH_ERR_DB)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	/* the user must still exist under the same name, with the same
 	 * token version, be active, and the session must be live */
 	if (r != GH_OK || strcmp(u->username, c.sub) != 0 ||
@@ -281,12 +281,12 @@ gh_authn_throttled(
 	               : "too many failures from this address");
 	snprintf(
 	    retry, sizeof(retry), "%lld", (long long)GH_MAX(wait_u, wait_a));
-	return gh_resp_status(req, 429,
+	return gh_fail_status(req, 429,
 	    "Too many failed login attempts; retry later", "Retry-After",
 	    retry);
 }
 
-bool
+enum gh_err
 gh_authn_throttle(struct gh_req *req)
 {
 	struct gh_app *app = req->app;
@@ -298,15 +298,15 @@ gh_authn_throttle(struct gh_req *req)
 	               ? u->username
 	               : gh_input_str(req, "username");
 	if (username == NULL)
-		return true; /* not a password attempt */
+		return GH_OK; /* not a password attempt */
 	now = gh_time_now_usec() / 1000000;
 	wait_u = throttled_for(
 	    req, "user", username, app->cfg->login_max_failures, now);
 	wait_a = throttled_for(req, "addr", req->ip_bucket,
 	    app->cfg->login_max_failures_per_address, now);
 	if (wait_u < 0 || wait_a < 0)
-		gh_resp_err(req, GH_ERR_DB, NULL);
-	else if (wait_u > 0 || wait_a > 0)
-		gh_authn_throttled(req, username, wait_u, wait_a);
-	return !req->responded;
+		return gh_fail(req, GH_ERR_DB, NULL);
+	if (wait_u > 0 || wait_a > 0)
+		return gh_authn_throttled(req, username, wait_u, wait_a);
+	return GH_OK;
 }

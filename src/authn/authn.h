@@ -7,13 +7,13 @@
  *   gh_authn_throttle  for a row flagged GH_ROUTE_THROTTLED, once the
  *                      row's input passed its checks.
  * Both read the application context (req->app, handlers/app.h): the
- * store, the JWT key and the configuration, and queue their refusals
- * themselves.
+ * store, the JWT key and the configuration.  Each returns GH_OK to go
+ * on, or its refusal, recorded with http/resp.h's gh_fail functions for
+ * the server to answer.
  */
 #ifndef GH_AUTHN_H
 #define GH_AUTHN_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "gh.h"
@@ -38,13 +38,14 @@ enum gh_err gh_authn_request(struct gh_req *req);
  * passes.  Refuses with 429 and Retry-After, audited as
  * login.throttled, while the username's or the client address's
  * counter is locked; 503 when the counters cannot be read (fails
- * closed).  True: go on; false: refused, the answer is queued.
+ * closed).
  */
-bool gh_authn_throttle(struct gh_req *req);
+enum gh_err gh_authn_throttle(struct gh_req *req);
 
 /*
- * The 429 itself, for an attempt the username's (wait_u) or the
- * address's (wait_a) counter refuses, in seconds; audited.  Used by the
+ * The 429 itself (recorded; GH_ERR_BUSY), for an attempt the username's
+ * (wait_u) or the address's (wait_a) counter refuses, in seconds;
+ * audited.  Used by the
  * gate above and by the login once its attempt is counted.
  */
 enum gh_err gh_authn_throttled(

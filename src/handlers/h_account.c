@@ -44,7 +44,7 @@ list_finish(struct gh_req *req, enum gh_err r, struct list_ctx *l)
 {
 	if (r != GH_OK) {
 		gh_jsonw_release(&l->w);
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	}
 	gh_jsonw_lit(&l->w, "]");
 	return gh_resp_jsonw(req, 200, &l->w);
@@ -57,7 +57,7 @@ revoke_finish(
     struct gh_req *req, enum gh_err r, const char *event, const char *not_found)
 {
 	if (r != GH_OK)
-		return gh_resp_err(
+		return gh_fail(
 		    req, r, r == GH_ERR_NOTFOUND ? not_found : NULL);
 	gh_audit(req, event, true, req->actor.uid, NULL, 0, NULL);
 	return gh_resp_empty(req, 204);
@@ -167,26 +167,26 @@ change_finish(struct gh_req *req, struct pw_change *p)
 		gh_audit(req, "password.change", false, req->actor.uid, NULL, 0,
 		    "wrong current password");
 		if (p->job.result != GH_OK) /* throttling fails closed */
-			return gh_resp_err(req,
+			return gh_fail(req,
 			    p->job.result == GH_ERR_BUSY ? GH_ERR_BUSY
 			                                 : GH_ERR_DB,
 			    NULL);
-		return gh_resp_err(req, GH_ERR_INVALID, "Incorrect password");
+		return gh_fail(req, GH_ERR_INVALID, "Incorrect password");
 	}
 	if (p->job.result == GH_ERR_BUSY)
-		return gh_resp_busy(req, "password hashing");
+		return gh_fail_busy(req, "password hashing");
 	if (p->verified != GH_OK) {
 		p->job.kind = CH_COUNT;
 		gh_h_defer_write(req, &p->job, change_count_run);
 		return GH_OK;
 	}
 	if (p->hashed != GH_OK)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	r = gh_store_user_set_password(
 	    app->store, req->actor.uid, p->out, gh_time_now_usec());
 	sodium_memzero(p->out, sizeof(p->out));
 	if (r != GH_OK)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	gh_audit(req, "password.change", true, req->actor.uid, NULL, 0,
 	    "every session ended");
 	return gh_resp_empty(req, 204);
@@ -212,11 +212,11 @@ h_account_password(struct gh_req *req)
 	if ((r = gh_store_user_get(app->store, u->id, req->arena, &row)) !=
 	    GH_OK)
 		return r == GH_ERR_NOTFOUND
-		           ? gh_resp_unauth(
+		           ? gh_fail_unauth(
 		                 req, "Could not validate credentials", true)
-		           : gh_resp_err(req, r, NULL);
+		           : gh_fail(req, r, NULL);
 	if ((p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	/* row lives in the arena, cur and next in req->json, until the
 	 * request completes */
 	p->hash = row.password_hash;
@@ -287,7 +287,7 @@ h_apikeys_create(struct gh_req *req)
 		    k.prefix);
 		r = gh_resp_jsonw(req, 201, &w);
 	} else {
-		r = gh_resp_err(
+		r = gh_fail(
 		    req, r == GH_ERR_CONFLICT ? GH_ERR_DB : r, NULL);
 	}
 	sodium_memzero(secret, sizeof(secret));

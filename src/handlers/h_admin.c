@@ -62,7 +62,7 @@ h_admin_user_update(struct gh_req *req)
 	 * one of the enum's values */
 	if ((rs = gh_h_str(req, "role")) != NULL) {
 		if (!gh_role_parse(rs, &role_v))
-			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+			return gh_fail(req, GH_ERR_INTERNAL, NULL);
 		role = &role_v;
 	}
 	if ((a = gh_h_bool(req, "is_active")) >= 0) {
@@ -77,13 +77,13 @@ h_admin_user_update(struct gh_req *req)
 		    update_detail(req, role, active));
 		return gh_h_send_user(req, 200, &u);
 	case GH_ERR_NOTFOUND:
-		return gh_resp_err(req, r, USER_NOT_FOUND);
+		return gh_fail(req, r, USER_NOT_FOUND);
 	case GH_ERR_CONFLICT:
 		gh_audit(req, "user.update", false, req->actor.uid, NULL, id,
 		    update_detail(req, role, active));
-		return gh_resp_err(req, r, LAST_ADMIN);
+		return gh_fail(req, r, LAST_ADMIN);
 	default:
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	}
 }
 
@@ -98,7 +98,7 @@ h_admin_user_delete(struct gh_req *req)
 
 	/* the name, for the audit entry: the row is about to vanish */
 	if ((r = gh_store_user_get(app->store, id, req->arena, &u)) != GH_OK)
-		return gh_resp_err(
+		return gh_fail(
 		    req, r, r == GH_ERR_NOTFOUND ? USER_NOT_FOUND : NULL);
 	detail = gh_arena_printf(req->arena, "username=%s", u.username);
 	r = gh_store_user_delete(app->store, id);
@@ -108,13 +108,13 @@ h_admin_user_delete(struct gh_req *req)
 		    req, "user.delete", true, req->actor.uid, NULL, id, detail);
 		return gh_resp_empty(req, 204);
 	case GH_ERR_NOTFOUND:
-		return gh_resp_err(req, r, USER_NOT_FOUND);
+		return gh_fail(req, r, USER_NOT_FOUND);
 	case GH_ERR_CONFLICT:
 		gh_audit(req, "user.delete", false, req->actor.uid, NULL, id,
 		    detail);
-		return gh_resp_err(req, r, LAST_ADMIN);
+		return gh_fail(req, r, LAST_ADMIN);
 	default:
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	}
 }
 
@@ -198,7 +198,7 @@ h_admin_audit_list(struct gh_req *req)
 	    audit_row, &o);
 	if (r != GH_OK) {
 		gh_jsonw_release(&o.w);
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	}
 	gh_jsonw_lit(&o.w, "]");
 	return gh_resp_jsonw(req, 200, &o.w);

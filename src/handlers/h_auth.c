@@ -109,17 +109,17 @@ h_auth_register(struct gh_req *req)
 
 	if (req->resumed) {
 		if (j->job.result == GH_ERR_BUSY)
-			return gh_resp_busy(req, "password hashing");
+			return gh_fail_busy(req, "password hashing");
 		if (j->result != GH_OK)
-			return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+			return gh_fail(req, GH_ERR_INTERNAL, NULL);
 		r = gh_store_user_create(app->store, j->username, j->email,
 		    j->out, gh_time_now_usec(), req->arena, &j->user);
 		sodium_memzero(j->out, sizeof(j->out));
 		if (r == GH_ERR_CONFLICT)
-			return gh_resp_err(
+			return gh_fail(
 			    req, r, "Username or email already exists");
 		if (r != GH_OK)
-			return gh_resp_err(req, r, NULL);
+			return gh_fail(req, r, NULL);
 		gh_log_info_f("user %lld registered", (long long)j->user.id);
 		return gh_h_send_user(req, 201, &j->user);
 	}
@@ -128,7 +128,7 @@ h_auth_register(struct gh_req *req)
 	 * normalised; the strings live in req->json until the request
 	 * completes, when the server wipes the password */
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->username = gh_h_str(req, "username");
 	j->email = gh_h_str(req, "email");
@@ -155,7 +155,7 @@ send_tokens(
 
 	memset(&c, 0, sizeof(c));
 	if (strlen(u->username) >= sizeof(c.sub))
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	memcpy(c.sub, u->username, strlen(u->username) + 1);
 	c.has_sub = true;
 	c.uid = u->id;
@@ -177,7 +177,7 @@ send_tokens(
 	c.exp = now + ttl;
 	c.has_exp = true;
 	if ((r = gh_jwt_sign(app->jwt, &c, token, sizeof(token))) != GH_OK)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	gh_jsonw_lit(&w, "{\"access_token\":");
 	gh_jsonw_str(&w, token);
 	gh_jsonw_lit(&w, ",\"token_type\":\"bearer\",\"expires_in\":");
@@ -320,7 +320,7 @@ do_refresh(struct gh_req *req, const char *presented, bool oauth)
 	struct refresh_job *j;
 
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->job.kind = JOB_REFRESH;
 	j->oauth = oauth;
@@ -343,8 +343,8 @@ refresh_resume(struct gh_req *req)
 	if (j->job.result != GH_OK) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
 		return j->job.result == GH_ERR_BUSY
-		           ? gh_resp_busy(req, "write")
-		           : gh_resp_err(req, j->job.result, NULL);
+		           ? gh_fail_busy(req, "write")
+		           : gh_fail(req, j->job.result, NULL);
 	}
 	if (j->res == GH_REFRESH_REUSED)
 		gh_audit(req, "token.reuse_detected", false, j->u.id,
@@ -356,13 +356,13 @@ refresh_resume(struct gh_req *req)
 			gh_audit(req, "token.refresh", false, 0, NULL, 0,
 			    "invalid refresh token");
 		if (j->oauth) /* RFC 6749 section 5.2 */
-			return gh_resp_oauth_err(req, "invalid_grant",
+			return gh_fail_oauth(req, "invalid_grant",
 			    j->res == GH_REFRESH_REUSED
 			        ? "The refresh token was already used; "
 			          "its session is revoked"
 			        : "The refresh token is invalid, expired or "
 			          "revoked");
-		return gh_resp_unauth(
+		return gh_fail_unauth(
 		    req, "Could not validate credentials", true);
 	}
 	gh_audit(req, "token.refresh", true, j->u.id, j->u.username, 0,
@@ -378,9 +378,9 @@ static enum gh_err
 login_counted(struct gh_req *req, struct pw_job *j)
 {
 	if (j->job.result == GH_ERR_BUSY)
-		return gh_resp_busy(req, "write");
+		return gh_fail_busy(req, "write");
 	if (j->job.result != GH_OK) /* throttling fails closed */
-		return gh_resp_err(req, GH_ERR_DB, NULL);
+		return gh_fail(req, GH_ERR_DB, NULL);
 	if (j->wait_u > 0 || j->wait_a > 0)
 		return gh_authn_throttled(
 		    req, j->username, j->wait_u, j->wait_a);
@@ -407,7 +407,7 @@ login_verified(struct gh_req *req, struct pw_job *j)
 		    !j->user_found       ? "unknown user"
 		    : !j->user.is_active ? "inactive user"
 		                         : "wrong password");
-		return gh_resp_unauth(
+		return gh_fail_unauth(
 		    req, "Incorrect username or password", false);
 	}
 	snprintf(j->ua, sizeof(j->ua), "%s", agent ? agent : "");
@@ -433,8 +433,8 @@ login_session(struct gh_req *req, struct pw_job *j)
 		sodium_memzero(j->refresh, sizeof(j->refresh));
 		sodium_memzero(j->cookie, sizeof(j->cookie));
 		return r == GH_ERR_BUSY
-		           ? gh_resp_busy(req, "write")
-		           : gh_resp_err(req,
+		           ? gh_fail_busy(req, "write")
+		           : gh_fail(req,
 		                 r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	}
 	if (j->rehash_stored)
@@ -460,11 +460,11 @@ gh_h_login_resume(struct gh_req *req)
 	case JOB_VERIFY:
 		return login_verified(req, j);
 	case JOB_UNCOUNT:
-		return gh_resp_busy(req, "password hashing");
+		return gh_fail_busy(req, "password hashing");
 	case JOB_SESSION:
 		return login_session(req, j);
 	default:
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	}
 }
 
@@ -492,20 +492,20 @@ h_auth_token(struct gh_req *req)
 		    form, "refresh_token", true, errs, &rlen);
 		json_decref(errs);
 		if (refresh == NULL)
-			return gh_resp_oauth_err(req, "invalid_request",
+			return gh_fail_oauth(req, "invalid_request",
 			    "The refresh_token parameter is missing or not "
 			    "valid UTF-8");
 		return do_refresh(req, refresh, true);
 	}
 	if (grant != NULL && strcmp(grant, "password") != 0) {
 		json_decref(errs);
-		return gh_resp_oauth_err(req, "unsupported_grant_type",
+		return gh_fail_oauth(req, "unsupported_grant_type",
 		    "grant_type must be password or refresh_token");
 	}
 	username = gh_input_form_field(form, "username", true, errs, &ulen);
 	password = gh_input_form_field(form, "password", true, errs, &plen);
 	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
+		return gh_fail_422(req, errs);
 	json_decref(errs);
 	return gh_h_login_start(req, username, password, plen, NULL);
 }
@@ -533,10 +533,8 @@ login_lengths(
 		too_long(errs, "username", GH_USERNAME_MAX);
 	if (gh_utf8_count(password, plen) > GH_PASSWORD_MAX)
 		too_long(errs, "password", GH_PASSWORD_MAX);
-	if (json_array_size(errs) > 0) {
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
-	}
+	if (json_array_size(errs) > 0)
+		return gh_fail_422(req, errs);
 	json_decref(errs);
 	return GH_OK;
 }
@@ -557,7 +555,7 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	if ((r = login_lengths(req, username, password, plen)) != GH_OK)
 		return r;
 	if ((j = gh_arena_alloc(req->arena, sizeof(*j))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	j->password = password;
 	j->password_len = plen;
 	j->username = username;
@@ -573,7 +571,7 @@ gh_h_login_start(struct gh_req *req, const char *username, const char *password,
 	} else if (r == GH_ERR_NOTFOUND) {
 		j->hash = app->dummy_hash;
 	} else {
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	}
 	/* count the attempt before its password is checked */
 	j->job.kind = JOB_COUNT;
@@ -599,7 +597,7 @@ h_auth_logout(struct gh_req *req)
 	r = gh_store_session_revoke(
 	    app->store, req->sid, req->actor.uid, gh_time_now_usec());
 	if (r != GH_OK && r != GH_ERR_NOTFOUND)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	gh_audit(req, "logout", true, req->actor.uid, NULL, 0, NULL);
 	return gh_resp_empty(req, 204);
 }
@@ -624,7 +622,7 @@ h_auth_revoke(struct gh_req *req)
 	errs = gh_verr_new();
 	tok = gh_input_form_field(form, "token", true, errs, &len);
 	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
+		return gh_fail_422(req, errs);
 	json_decref(errs);
 	gh_token_hash(tok, len, hash);
 	if (gh_store_session_of_refresh(app->store, hash, &sid, &uid) !=

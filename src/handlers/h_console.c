@@ -50,7 +50,7 @@ send_asset(struct gh_req *req, const char *name)
 
 	a = gh_asset_find(gh_console_assets, gh_console_assets_count, name);
 	if (a == NULL)
-		return gh_resp_status(req, 404, "Not Found", NULL, NULL);
+		return gh_fail_status(req, 404, "Not Found", NULL, NULL);
 	return gh_resp_static(req, 200, a->content_type, a->data, a->len, hdrs);
 }
 
@@ -67,7 +67,7 @@ h_console_asset(struct gh_req *req)
 
 	/* only the page's own files, never the page under another name */
 	if (name == NULL || strcmp(name, "index.html") == 0)
-		return gh_resp_status(req, 404, "Not Found", NULL, NULL);
+		return gh_fail_status(req, 404, "Not Found", NULL, NULL);
 	return send_asset(req, name);
 }
 
@@ -168,7 +168,7 @@ h_console_login(struct gh_req *req)
 		return gh_h_login_resume(req);
 	/* login CSRF: another site must not sign the browser in */
 	if (!gh_h_same_origin(req))
-		return gh_resp_err(
+		return gh_fail(
 		    req, GH_ERR_DENIED, GH_CONSOLE_CROSS_SITE_DETAIL);
 	errs = gh_verr_new();
 	if (gh_input_is_form(req)) {
@@ -197,10 +197,10 @@ h_console_login(struct gh_req *req)
 		json_decref(body);
 	}
 	if (json_array_size(errs) > 0)
-		return gh_resp_422(req, errs);
+		return gh_fail_422(req, errs);
 	json_decref(errs);
 	if (user == NULL || pw == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	return gh_h_login_start(req, user, pw, pwlen, login_done);
 }
 
@@ -227,7 +227,7 @@ h_console_logout(struct gh_req *req)
 	r = gh_store_session_revoke(
 	    app->store, req->sid, req->actor.uid, gh_time_now_usec());
 	if (r != GH_OK && r != GH_ERR_NOTFOUND)
-		return gh_resp_err(req, r, NULL);
+		return gh_fail(req, r, NULL);
 	gh_audit(req, "logout", true, req->actor.uid, NULL, 0,
 	    req->via_cookie ? "account console" : NULL);
 	cookie_line(req, NULL, line);

@@ -54,7 +54,7 @@ h_docs_openapi(struct gh_req *req)
 	struct gh_app *app = req->app;
 
 	if (app->openapi == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	return gh_resp_static(
 	    req, 200, "application/json", app->openapi, app->openapi_len, NULL);
 }
@@ -66,7 +66,7 @@ h_docs_page(struct gh_req *req)
 	    gh_asset_find(gh_docs_assets, gh_docs_assets_count, "index.html");
 
 	if (a == NULL)
-		return gh_resp_err(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_INTERNAL, NULL);
 	return send_asset(req, a);
 }
 
@@ -78,6 +78,6 @@ h_docs_static(struct gh_req *req)
 	    gh_asset_find(gh_docs_assets, gh_docs_assets_count, req->params[0]);
 
 	if (a == NULL || strcmp(a->name, "index.html") == 0)
-		return gh_resp_err(req, GH_ERR_NOTFOUND, NULL);
+		return gh_fail(req, GH_ERR_NOTFOUND, NULL);
 	return send_asset(req, a);
 }

@@ -27,7 +27,7 @@ h_meta_readyz(struct gh_req *req)
 	struct gh_app *app = req->app;
 
 	if (gh_store_ping(app->store) != GH_OK)
-		return gh_resp_status(
+		return gh_fail_status(
 		    req, 503, "Database unavailable", "Retry-After", "1");
 	return gh_resp_json(req, 200, json_pack("{s:s}", "status", "ready"));
 }

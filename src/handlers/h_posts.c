@@ -79,16 +79,16 @@ post_job_finish(struct gh_req *req, struct post_job *j)
 	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_resp_busy(req, "write");
+		return gh_fail_busy(req, "write");
 	if (r == GH_OK)
 		return j->op == POST_CREATE ? gh_h_send_post(req, 201, &j->post)
 		       : j->op == POST_UPDATE
 		           ? gh_h_send_post(req, 200, &j->post)
 		           : gh_resp_empty(req, 204);
 	if (j->op == POST_CREATE)
-		return gh_resp_err(
+		return gh_fail(
 		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
-	return gh_resp_err(
+	return gh_fail(
 	    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
 }
 
@@ -103,7 +103,7 @@ h_posts_create(struct gh_req *req)
 	j = post_job_new(
 	    req, POST_CREATE, gh_h_str(req, "title"), gh_h_str(req, "content"));
 	if (j == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	j->owner = req->actor.uid; /* the caller, whatever the body says */
 	j->now = gh_time_now_usec();
 	post_job_submit(req, j);
@@ -155,7 +155,7 @@ h_posts_update(struct gh_req *req)
 	j = post_job_new(
 	    req, POST_UPDATE, gh_h_str(req, "title"), gh_h_str(req, "content"));
 	if (j == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	j->id = req->id;
 	post_job_submit(req, j);
 	return GH_OK;
@@ -169,7 +169,7 @@ h_posts_delete(struct gh_req *req)
 	if (req->resumed)
 		return post_job_finish(req, req->hstate);
 	if ((j = post_job_new(req, POST_DELETE, NULL, NULL)) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	j->id = req->id;
 	post_job_submit(req, j);
 	return GH_OK;

@@ -59,7 +59,7 @@ send_result(
 {
 	if (r == GH_OK)
 		return send_todo(req, status, t);
-	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
+	return gh_fail(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
 }
 
 /*
@@ -109,7 +109,7 @@ todo_job_submit(struct gh_req *req, enum todo_op op, gh_id id,
 	struct todo_job *j = gh_arena_alloc(req->arena, sizeof(*j));
 
 	if (j == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	memset(j, 0, sizeof(*j));
 	j->op = op;
 	j->id = id;
@@ -128,13 +128,13 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 	enum gh_err r = j->job.result;
 
 	if (r == GH_ERR_BUSY)
-		return gh_resp_busy(req, "write");
+		return gh_fail_busy(req, "write");
 	switch (j->op) {
 	case TODO_CREATE:
 		if (r == GH_OK)
 			return send_todo(req, 201, &j->todo);
 		/* NOTFOUND: the caller vanished since authentication */
-		return gh_resp_err(
+		return gh_fail(
 		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	case TODO_UPDATE:
 		return send_result(req, r, 200, &j->todo);
@@ -143,7 +143,7 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 	}
 	if (r == GH_OK)
 		return gh_resp_empty(req, 204);
-	return gh_resp_err(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
+	return gh_fail(req, r, r == GH_ERR_NOTFOUND ? NOT_FOUND : NULL);
 }
 
 enum gh_err

@@ -48,8 +48,7 @@ body_422(struct gh_req *req, const char *msg, const char *type)
 	json_t *errs = gh_verr_new();
 
 	gh_verr_add(errs, "body", NULL, -1, msg, type, NULL);
-	gh_resp_422(req, errs);
-	return GH_ERR_INVALID;
+	return gh_fail_422(req, errs);
 }
 
 enum gh_err
@@ -78,8 +77,7 @@ gh_input_json_body(struct gh_req *req, json_t **out)
 		    je.column);
 		gh_verr_add(errs, "body", NULL, (int64_t)je.position, je.text,
 		    "value_error.jsondecode", ctx);
-		gh_resp_422(req, errs);
-		return GH_ERR_INVALID;
+		return gh_fail_422(req, errs);
 	}
 	if (json_is_null(v)) { /* FastAPI reads a JSON null as no body */
 		json_decref(v);
@@ -119,12 +117,10 @@ gh_input_form_body(struct gh_req *req, struct gh_form **out)
 		return GH_OK;
 	}
 	if ((form = gh_arena_alloc(req->arena, sizeof(*form))) == NULL)
-		return gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	r = gh_form_parse(req->arena, req->body, req->body_len, form);
-	if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL) {
-		gh_resp_err(req, GH_ERR_TOOLARGE, NULL);
-		return GH_ERR_TOOLARGE;
-	}
+	if (r == GH_ERR_TOOLARGE || r == GH_ERR_INTERNAL)
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	if (r != GH_OK)
 		return body_422(req, "malformed form body", "value_error.form");
 	*out = req->form = form;
@@ -294,7 +290,7 @@ row_detail(const struct gh_route *rt, unsigned status)
 	return NULL;
 }
 
-bool
+enum gh_err
 gh_input_check(struct gh_req *req)
 {
 	const struct gh_route *rt = req->route;
@@ -307,8 +303,8 @@ gh_input_check(struct gh_req *req)
 
 	/* a body that is not a JSON object stops everything (FastAPI) */
 	if (rt->body == GH_BODY_JSON && rt->request != NULL &&
-	    gh_input_json_body(req, &req->json) != GH_OK)
-		return false;
+	    (idr = gh_input_json_body(req, &req->json)) != GH_OK)
+		return idr;
 	errs = gh_verr_new();
 	if ((has_id = id_capture(rt->pattern, name, sizeof(name)))) {
 		idr = gh_parse_id(req->params[0], &req->id);
@@ -323,31 +319,24 @@ gh_input_check(struct gh_req *req)
 			query_int(req, &rt->query[i], i, errs);
 	if (req->json != NULL)
 		gh_schema_validate(rt->request, req->json, errs);
-	if (json_array_size(errs) > 0) {
-		gh_resp_422(req, errs);
-		return false;
-	}
+	if (json_array_size(errs) > 0)
+		return gh_fail_422(req, errs);
 	json_decref(errs);
 	if (has_id && idr != GH_OK) {
 		req->id = 0;
-		gh_resp_err(req, GH_ERR_NOTFOUND, row_detail(rt, 404));
-		return false;
+		return gh_fail(req, GH_ERR_NOTFOUND, row_detail(rt, 404));
 	}
 	if (rt->owner == NULL)
-		return true;
+		return GH_OK;
 	/* the ownership guard: load the row's owner, ask the policy */
 	idr = has_id ? rt->owner(req, req->id, &owner) : GH_ERR_INTERNAL;
-	if (idr != GH_OK) {
-		gh_resp_err(req, idr,
+	if (idr != GH_OK)
+		return gh_fail(req, idr,
 		    idr == GH_ERR_NOTFOUND ? row_detail(rt, 404) : NULL);
-		return false;
-	}
 	if (rt->guard != GH_GUARD_OWNER ||
-	    !gh_policy_allow(&req->actor, rt->action, owner)) {
-		gh_resp_err(req, GH_ERR_DENIED, rt->deny_detail);
-		return false;
-	}
-	return true;
+	    !gh_policy_allow(&req->actor, rt->action, owner))
+		return gh_fail(req, GH_ERR_DENIED, rt->deny_detail);
+	return GH_OK;
 }
 
 void

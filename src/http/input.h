@@ -22,10 +22,10 @@
 
 #include "http/req.h"
 
-/* Check req's input against req->route; false when a response (422,
- * 404, 403, 503) was queued and the handler must not run.  Sets req->id,
- * the query values and req->json. */
-bool gh_input_check(struct gh_req *req);
+/* Check req's input against req->route: GH_OK, or the failure (422,
+ * 404, 403, 503; recorded with resp.h's gh_fail) and the handler must not
+ * run.  Sets req->id, the query values and req->json. */
+enum gh_err gh_input_check(struct gh_req *req);
 
 /* Wipe the secrets of req->json and free it (the completed callback). */
 void gh_input_release(struct gh_req *req);
@@ -34,7 +34,7 @@ void gh_input_release(struct gh_req *req);
  * Parse a JSON request body as FastAPI does (an empty body, a content
  * type that is not JSON, malformed JSON, duplicate keys, a null or a
  * non-object: each a 422 with FastAPI's loc/msg/type).  On failure the
- * 422 is queued and GH_ERR_INVALID returned; *out is a new reference on
+ * 422 is recorded (gh_fail_422) and GH_ERR_INVALID returned; *out is a new reference on
  * success.  For handlers that read a body no schema describes.
  */
 enum gh_err gh_input_json_body(struct gh_req *req, json_t **out);
@@ -45,8 +45,8 @@ bool gh_input_is_form(struct gh_req *req);
 /*
  * The form body as FastAPI reads Form fields: *out NULL when the content
  * type is not a form (an empty form to FastAPI); the fields live in the
- * request arena.  A malformed body queues a 422 (GH_ERR_INVALID), too
- * many fields a 413 (GH_ERR_TOOLARGE).
+ * request arena.  A malformed body fails with 422 (GH_ERR_INVALID), too
+ * many fields with 413 (GH_ERR_TOOLARGE).
  */
 struct gh_form;
 enum gh_err gh_input_form_body(struct gh_req *req, struct gh_form **out);

@@ -40,6 +40,19 @@ enum gh_method {
 
 struct gh_form;
 
+/*
+ * A failure a handler (or a check before it) reported with one of
+ * resp.h's gh_fail functions: what the one error response will say.
+ * status 0: nothing recorded, the error value alone decides.
+ */
+struct gh_fail {
+	unsigned status;
+	const char *detail;          /* {"detail": ...}; in the arena */
+	const char *hname, *hvalue;  /* one extra header, or NULL */
+	struct json_t *errors;       /* 422: the list (owned) */
+	const char *oauth_error;     /* RFC 6749 5.2: {"error", ...} */
+};
+
 struct gh_req {
 	struct MHD_Connection *conn;
 	struct gh_arena *arena;
@@ -78,7 +91,8 @@ struct gh_req {
 	bool deferred, resumed;
 	void *hstate; /* the handler's state across calls */
 
-	bool responded;  /* a response has been queued */
+	struct gh_fail fail; /* the recorded failure (resp.h gh_fail*) */
+	bool responded;      /* a response has been queued */
 	bool dispatched; /* router and guard have run */
 	bool headers_checked;
 	int64_t started_usec;

@@ -230,8 +230,8 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 	return gh_resp_status(req, 500, "Internal Server Error", NULL, NULL);
 }
 
-enum gh_err
-gh_resp_oauth_err(
+static enum gh_err
+resp_oauth(
     struct gh_req *req, const char *error, const char *description)
 {
 	struct MHD_Response *r;
@@ -245,8 +245,8 @@ gh_resp_oauth_err(
 	return queue(req, 400, r);
 }
 
-enum gh_err
-gh_resp_unauth(struct gh_req *req, const char *detail, bool invalid_token)
+static enum gh_err
+resp_unauth(struct gh_req *req, const char *detail, bool invalid_token)
 {
 	return gh_resp_status(req, 401, detail,
 	    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -279,11 +279,6 @@ gh_verr_add(json_t *list, const char *where, const char *field, int64_t pos,
 		json_array_append_new(list, e);
 }
 
-enum gh_err
-gh_resp_422(struct gh_req *req, json_t *list)
-{
-	return gh_resp_json(req, 422, json_pack("{s:o}", "detail", list));
-}
 
 struct stream {
 	gh_stream_fn fn;
@@ -336,10 +331,125 @@ gh_resp_stream(
 	return queue(req, 200, r);
 }
 
+/* ---- failing -------------------------------------------------------- */
+
+/* The error a status stands for (never GH_OK). */
+static enum gh_err
+status_err(unsigned status)
+{
+	switch (status) {
+	case 400:
+	case 422:
+		return GH_ERR_INVALID;
+	case 401:
+	case 403:
+		return GH_ERR_DENIED;
+	case 404:
+		return GH_ERR_NOTFOUND;
+	case 409:
+		return GH_ERR_CONFLICT;
+	case 413:
+	case 431:
+		return GH_ERR_TOOLARGE;
+	case 429:
+	case 503:
+		return GH_ERR_BUSY;
+	default:
+		return GH_ERR_INTERNAL;
+	}
+}
+
+/* A new record (an earlier one of this request is dropped). */
+static struct gh_fail *
+fail_new(struct gh_req *req, unsigned status, const char *detail)
+{
+	struct gh_fail *f = &req->fail;
+
+	json_decref(f->errors);
+	memset(f, 0, sizeof(*f));
+	f->status = status;
+	if (detail != NULL)
+		f->detail = gh_arena_strndup(req->arena, detail, strlen(detail));
+	return f;
+}
+
 enum gh_err
-gh_resp_busy(struct gh_req *req, const char *what)
+gh_fail(struct gh_req *req, enum gh_err e, const char *detail)
+{
+	if (e == GH_OK)
+		e = GH_ERR_INTERNAL;
+	fail_new(req, 0, detail);
+	return e;
+}
+
+enum gh_err
+gh_fail_status(struct gh_req *req, unsigned status, const char *detail,
+    const char *hname, const char *hvalue)
+{
+	struct gh_fail *f = fail_new(req, status, detail);
+
+	if (hname != NULL && hvalue != NULL) {
+		f->hname = hname;
+		f->hvalue = gh_arena_strndup(req->arena, hvalue, strlen(hvalue));
+	}
+	return status_err(status);
+}
+
+enum gh_err
+gh_fail_unauth(struct gh_req *req, const char *detail, bool invalid_token)
+{
+	return gh_fail_status(req, 401, detail,
+	    MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+}
+
+enum gh_err
+gh_fail_422(struct gh_req *req, json_t *errors)
+{
+	fail_new(req, 422, NULL)->errors = errors;
+	return GH_ERR_INVALID;
+}
+
+enum gh_err
+gh_fail_oauth(struct gh_req *req, const char *error, const char *description)
+{
+	fail_new(req, 400, description)->oauth_error = error;
+	return GH_ERR_INVALID;
+}
+
+enum gh_err
+gh_fail_busy(struct gh_req *req, const char *what)
 {
 	gh_log_warn_f("%s queue full: 503", what);
-	return gh_resp_status(
+	return gh_fail_status(
 	    req, 503, "Server busy, retry shortly", "Retry-After", "1");
+}
+
+void
+gh_resp_fail(struct gh_req *req, enum gh_err e)
+{
+	struct gh_fail *f = &req->fail;
+	json_t *errors = f->errors;
+
+	if (req->responded)
+		return;
+	f->errors = NULL;
+	if (errors != NULL)
+		gh_resp_json(req, 422, json_pack("{s:o}", "detail", errors));
+	else if (f->oauth_error != NULL)
+		resp_oauth(req, f->oauth_error, f->detail ? f->detail : "");
+	else if (f->status == 401)
+		resp_unauth(req, f->detail,
+		    f->hvalue != NULL && strstr(f->hvalue, "invalid_token"));
+	else if (f->status != 0)
+		gh_resp_status(req, f->status, f->detail, f->hname, f->hvalue);
+	else
+		gh_resp_err(req, e, f->detail);
+}
+
+void
+gh_fail_release(struct gh_req *req)
+{
+	json_decref(req->fail.errors);
+	req->fail.errors = NULL;
 }

@@ -240,6 +240,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	track_set(req->track, T_IDLE);
 	gh_input_release(req);
+	gh_fail_release(req);
 	if (req->body != NULL) {
 		sodium_memzero(req->body, req->body_cap);
 		free(req->body);
@@ -359,19 +360,22 @@ append_body(struct gh_server *s, struct gh_req *req, const char *data, size_t n)
 	return true;
 }
 
-/* After a handler ran: make sure exactly one response exists. */
+/*
+ * After a handler (or a check before it) returned r: the one place a
+ * failure becomes a response (resp.h gh_resp_fail).  A handler that
+ * neither answered nor deferred nor failed is a bug: 500.
+ */
 static void
 finish(struct gh_req *req, enum gh_err r)
 {
 	if (req->deferred || req->responded)
 		return;
-	if (r == GH_OK || r == GH_ERR_INTERNAL) {
-		gh_log_error_f("%s %s: handler produced no response (%s)",
-		    gh_method_name(req->method), req->route->pattern,
-		    gh_err_str(r));
-		r = GH_ERR_INTERNAL;
+	if (r == GH_OK) {
+		gh_log_error_f("%s %s: handler produced no response",
+		    gh_method_name(req->method), req->route->pattern);
+		r = gh_fail(req, GH_ERR_INTERNAL, NULL);
 	}
-	gh_resp_err(req, r, NULL);
+	gh_resp_fail(req, r);
 }
 
 /* "GET, HEAD, POST" for an allow mask. */
@@ -417,39 +421,31 @@ preflight(struct gh_req *req, unsigned mask)
  * request costs no parse and no lookup), the caller's credentials
  * (auth/authn.h), what the row accepts of them (GH_ROUTE_NO_APIKEY: 403
  * for an API key; GH_ROUTE_COOKIE: the console's cookie counts only
- * here) and the role.  False when an answer is queued.
+ * here) and the role.  GH_OK, or the failure to answer.
  */
-static bool
+static enum gh_err
 guard(struct gh_server *s, struct gh_req *req, const struct gh_route *route)
 {
+	enum gh_err r;
+
 	if ((route->flags & GH_ROUTE_HASHES) && s->o.hashq != NULL &&
-	    gh_workq_full(s->o.hashq)) {
-		gh_resp_busy(req, "password hashing");
-		return false;
-	}
+	    gh_workq_full(s->o.hashq))
+		return gh_fail_busy(req, "password hashing");
 	if (route->guard == GH_GUARD_PUBLIC)
-		return true;
-	if (gh_authn_request(req) != GH_OK || !req->authenticated) {
-		if (!req->responded)
-			gh_resp_unauth(req, "Not authenticated", false);
-		return false;
-	}
+		return GH_OK;
+	if ((r = gh_authn_request(req)) != GH_OK)
+		return r;
 	if (req->via_cookie && !(route->flags & GH_ROUTE_COOKIE)) {
 		req->authenticated = false;
-		gh_resp_unauth(req, "Not authenticated", false);
-		return false;
+		return gh_fail_unauth(req, "Not authenticated", false);
 	}
-	if (req->via_apikey && (route->flags & GH_ROUTE_NO_APIKEY)) {
-		gh_resp_err(req, GH_ERR_DENIED,
+	if (req->via_apikey && (route->flags & GH_ROUTE_NO_APIKEY))
+		return gh_fail(req, GH_ERR_DENIED,
 		    "API keys cannot be used for this action");
-		return false;
-	}
 	if (route->guard == GH_GUARD_ROLE &&
-	    !gh_policy_role_allows(req->actor.role, route->role)) {
-		gh_resp_err(req, GH_ERR_DENIED, route->deny_detail);
-		return false;
-	}
-	return true;
+	    !gh_policy_role_allows(req->actor.role, route->role))
+		return gh_fail(req, GH_ERR_DENIED, route->deny_detail);
+	return GH_OK;
 }
 
 static void
@@ -457,6 +453,7 @@ dispatch(struct gh_server *s, struct gh_req *req)
 {
 	const struct gh_route *route;
 	enum gh_route_match m;
+	enum gh_err r;
 	char allow[128];
 	unsigned mask;
 
@@ -483,13 +480,16 @@ dispatch(struct gh_server *s, struct gh_req *req)
 		return;
 	}
 	req->route = route;
-	if (!guard(s, req, route))
+	/* who may call, the row's input, throttling: each check returns its
+	 * failure, answered by finish() as a handler's would be */
+	if ((r = guard(s, req, route)) == GH_OK &&
+	    (r = gh_input_check(req)) == GH_OK &&
+	    (route->flags & GH_ROUTE_THROTTLED))
+		r = gh_authn_throttle(req);
+	if (r != GH_OK) {
+		finish(req, r);
 		return;
-	/* the row's path id, query and body schema, then its owner */
-	if (!gh_input_check(req))
-		return;
-	if ((route->flags & GH_ROUTE_THROTTLED) && !gh_authn_throttle(req))
-		return;
+	}
 	finish(req, route->handler(req));
 }
 
