@@ -77,7 +77,7 @@ gh_console_authn(struct gh_req *req, const char *cookie_header)
 	if (r != GH_OK)
 		return reject(req);
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_fail(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	r = gh_store_auth_load(app->store, uid, sid, req->arena, u, &live);
 	if (r == GH_ERR_DB)
 		return gh_fail(req, r, NULL);
@@ -184,7 +184,7 @@ authn_key(struct gh_req *req, const char *key)
 	    (k.expires_at != 0 && k.expires_at <= now))
 		return reject(req);
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_fail(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	r = gh_store_auth_load(app->store, k.user_id, 0, req->arena, u, &live);
 	if (r == GH_ERR_DB)
 		return gh_fail(req, r, NULL);
@@ -234,7 +234,7 @@ gh_authn_request(struct gh_req *req)
 		goto out_reject;
 	}
 	if ((u = gh_arena_alloc(req->arena, sizeof(*u))) == NULL)
-		return gh_fail(req, GH_ERR_INTERNAL, NULL);
+		return gh_fail(req, GH_ERR_TOOLARGE, NULL);
 	r = gh_store_auth_load(app->store, c.uid, c.sid, req->arena, u, &live);
 	if (r == GH_ERR_DB)
 		return gh_fail(req, r, NULL);
@@ -309,4 +309,20 @@ gh_authn_throttle(struct gh_req *req)
 	if (wait_u > 0 || wait_a > 0)
 		return gh_authn_throttled(req, username, wait_u, wait_a);
 	return GH_OK;
+}
+
+enum gh_err
+gh_authn_count_failure(
+    struct gh_store *s, struct gh_req *req, const char *username, int64_t now)
+{
+	struct gh_app *app = req->app;
+	int64_t window = app->cfg->login_window_seconds;
+	struct gh_login_counter lc;
+	enum gh_err r;
+
+	r = gh_store_login_failure_add(s, "user", username, now, window, &lc);
+	if (r == GH_OK)
+		r = gh_store_login_failure_add(
+		    s, "addr", req->ip_bucket, now, window, &lc);
+	return r;
 }

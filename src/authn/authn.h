@@ -51,4 +51,13 @@ enum gh_err gh_authn_throttle(struct gh_req *req);
 enum gh_err gh_authn_throttled(
     struct gh_req *req, const char *username, int64_t wait_u, int64_t wait_a);
 
+/*
+ * Count one failed password attempt of username and of the request's
+ * address bucket, at now (unix seconds), on store s: run inside a store
+ * write (the group-commit writer's job, gh_h_defer_write).
+ */
+struct gh_store;
+enum gh_err gh_authn_count_failure(
+    struct gh_store *s, struct gh_req *req, const char *username, int64_t now);
+
 #endif /* GH_AUTHN_H */

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "auth/token.h"
+#include "authn/authn.h"
 #include "handlers/app.h"
 #include "http/resp.h"
 #include "log.h"
@@ -57,8 +58,7 @@ revoke_finish(
     struct gh_req *req, enum gh_err r, const char *event, const char *not_found)
 {
 	if (r != GH_OK)
-		return gh_fail(
-		    req, r, r == GH_ERR_NOTFOUND ? not_found : NULL);
+		return gh_fail(req, r, r == GH_ERR_NOTFOUND ? not_found : NULL);
 	gh_audit(req, event, true, req->actor.uid, NULL, 0, NULL);
 	return gh_resp_empty(req, 204);
 }
@@ -143,18 +143,9 @@ static enum gh_err
 change_count_run(struct gh_store *s, struct gh_h_job *job)
 {
 	struct pw_change *p = (struct pw_change *)(void *)job;
-	struct gh_app *app = job->req->app;
-	int64_t now = gh_time_now_usec() / 1000000;
-	int64_t window = app->cfg->login_window_seconds;
-	struct gh_login_counter lc;
-	enum gh_err r;
 
-	r = gh_store_login_failure_add(
-	    s, "user", p->username, now, window, &lc);
-	if (r == GH_OK)
-		r = gh_store_login_failure_add(
-		    s, "addr", job->req->ip_bucket, now, window, &lc);
-	return r;
+	return gh_authn_count_failure(
+	    s, job->req, p->username, gh_time_now_usec() / 1000000);
 }
 
 static enum gh_err
@@ -287,8 +278,7 @@ h_apikeys_create(struct gh_req *req)
 		    k.prefix);
 		r = gh_resp_jsonw(req, 201, &w);
 	} else {
-		r = gh_fail(
-		    req, r == GH_ERR_CONFLICT ? GH_ERR_DB : r, NULL);
+		r = gh_fail(req, r == GH_ERR_CONFLICT ? GH_ERR_DB : r, NULL);
 	}
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(key, sizeof(key));

@@ -248,12 +248,7 @@ count_run(struct gh_store *s, struct gh_h_job *job)
 	if (j->wait_u > 0 || j->wait_a > 0)
 		return GH_OK; /* refused, and not counted: an early retry
 		                 must not push the lock further out */
-	r = gh_store_login_failure_add(
-	    s, "user", j->username, now, window, &lc);
-	if (r == GH_OK)
-		r = gh_store_login_failure_add(
-		    s, "addr", job->req->ip_bucket, now, window, &lc);
-	return r;
+	return gh_authn_count_failure(s, job->req, j->username, now);
 }
 
 static enum gh_err
@@ -434,8 +429,8 @@ login_session(struct gh_req *req, struct pw_job *j)
 		sodium_memzero(j->cookie, sizeof(j->cookie));
 		return r == GH_ERR_BUSY
 		           ? gh_fail_busy(req, "write")
-		           : gh_fail(req,
-		                 r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+		           : gh_fail(req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r,
+		                 NULL);
 	}
 	if (j->rehash_stored)
 		gh_log_info_f(

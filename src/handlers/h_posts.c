@@ -86,10 +86,8 @@ post_job_finish(struct gh_req *req, struct post_job *j)
 		           ? gh_h_send_post(req, 200, &j->post)
 		           : gh_resp_empty(req, 204);
 	if (j->op == POST_CREATE)
-		return gh_fail(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
-	return gh_fail(
-	    req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
+		return gh_fail(req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+	return gh_fail(req, r, r == GH_ERR_NOTFOUND ? "Post not found" : NULL);
 }
 
 enum gh_err

@@ -134,8 +134,7 @@ todo_job_finish(struct gh_req *req, struct todo_job *j)
 		if (r == GH_OK)
 			return send_todo(req, 201, &j->todo);
 		/* NOTFOUND: the caller vanished since authentication */
-		return gh_fail(
-		    req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
+		return gh_fail(req, r == GH_ERR_NOTFOUND ? GH_ERR_DB : r, NULL);
 	case TODO_UPDATE:
 		return send_result(req, r, 200, &j->todo);
 	case TODO_DELETE:

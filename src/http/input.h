@@ -34,8 +34,8 @@ void gh_input_release(struct gh_req *req);
  * Parse a JSON request body as FastAPI does (an empty body, a content
  * type that is not JSON, malformed JSON, duplicate keys, a null or a
  * non-object: each a 422 with FastAPI's loc/msg/type).  On failure the
- * 422 is recorded (gh_fail_422) and GH_ERR_INVALID returned; *out is a new reference on
- * success.  For handlers that read a body no schema describes.
+ * 422 is recorded (gh_fail_422) and GH_ERR_INVALID returned; *out is a new
+ * reference on success.  For handlers that read a body no schema describes.
  */
 enum gh_err gh_input_json_body(struct gh_req *req, json_t **out);
 

@@ -47,10 +47,10 @@ struct gh_form;
  */
 struct gh_fail {
 	unsigned status;
-	const char *detail;          /* {"detail": ...}; in the arena */
-	const char *hname, *hvalue;  /* one extra header, or NULL */
-	struct json_t *errors;       /* 422: the list (owned) */
-	const char *oauth_error;     /* RFC 6749 5.2: {"error", ...} */
+	const char *detail;         /* {"detail": ...}; in the arena */
+	const char *hname, *hvalue; /* one extra header, or NULL */
+	struct json_t *errors;      /* 422: the list (owned) */
+	const char *oauth_error;    /* RFC 6749 5.2: {"error", ...} */
 };
 
 struct gh_req {
@@ -93,7 +93,7 @@ struct gh_req {
 
 	struct gh_fail fail; /* the recorded failure (resp.h gh_fail*) */
 	bool responded;      /* a response has been queued */
-	bool dispatched; /* router and guard have run */
+	bool dispatched;     /* router and guard have run */
 	bool headers_checked;
 	int64_t started_usec;
 	struct gh_conn_track *track;

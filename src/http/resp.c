@@ -231,8 +231,7 @@ gh_resp_err(struct gh_req *req, enum gh_err e, const char *detail)
 }
 
 static enum gh_err
-resp_oauth(
-    struct gh_req *req, const char *error, const char *description)
+resp_oauth(struct gh_req *req, const char *error, const char *description)
 {
 	struct MHD_Response *r;
 	json_t *body;
@@ -278,7 +277,6 @@ gh_verr_add(json_t *list, const char *where, const char *field, int64_t pos,
 	if (e != NULL)
 		json_array_append_new(list, e);
 }
-
 
 struct stream {
 	gh_stream_fn fn;
@@ -369,7 +367,8 @@ fail_new(struct gh_req *req, unsigned status, const char *detail)
 	memset(f, 0, sizeof(*f));
 	f->status = status;
 	if (detail != NULL)
-		f->detail = gh_arena_strndup(req->arena, detail, strlen(detail));
+		f->detail =
+		    gh_arena_strndup(req->arena, detail, strlen(detail));
 	return f;
 }
 
@@ -390,7 +389,8 @@ gh_fail_status(struct gh_req *req, unsigned status, const char *detail,
 
 	if (hname != NULL && hvalue != NULL) {
 		f->hname = hname;
-		f->hvalue = gh_arena_strndup(req->arena, hvalue, strlen(hvalue));
+		f->hvalue =
+		    gh_arena_strndup(req->arena, hvalue, strlen(hvalue));
 	}
 	return status_err(status);
 }

@@ -17,11 +17,14 @@
 
 #include "gh.h"
 #include "log.h"
+#include "store/store.h"
+#include "util/arena.h"
 
 /*
  * STORE_TEST_DIR("/tmp/gh-test-NAME") defines tmp_dir (made by
  * group_setup, removed empty by group_teardown: each test removes its
- * own database) and db_seq, the counter tests use to name databases.
+ * own database), db_seq, the counter tests use to name databases, and
+ * the one fixture every store test opens: fixture_open/fixture_close.
  */
 #define STORE_TEST_DIR(prefix)                                                 \
 	static char tmp_dir[] = prefix "-XXXXXX";                              \
@@ -38,6 +41,28 @@
 	{                                                                      \
 		(void)state;                                                   \
 		return rmdir(tmp_dir);                                         \
+	}                                                                      \
+                                                                               \
+	/* the store tests' one fixture: a fresh, migrated store named by      \
+	 * db_seq in tmp_dir, and an arena; fixture_close undoes both and      \
+	 * removes the database files */                                       \
+	static int __attribute__((unused)) fixture_open(char *path,            \
+	    size_t pathsz, struct gh_store **s, struct gh_arena **a)           \
+	{                                                                      \
+		snprintf(path, pathsz, "%s/t%d.db", tmp_dir, ++db_seq);        \
+		if (gh_store_open(path, s) != GH_OK)                           \
+			return -1;                                             \
+		*a = gh_arena_new(1u << 20);                                   \
+		return 0;                                                      \
+	}                                                                      \
+                                                                               \
+	static void __attribute__((unused)) fixture_close(                     \
+	    const char *path, struct gh_store *s, struct gh_arena *a)          \
+	{                                                                      \
+		if (s != NULL)                                                 \
+			gh_store_close(s);                                     \
+		gh_arena_free(a);                                              \
+		remove_db(path);                                               \
 	}                                                                      \
 	struct store_test_dir_semicolon
 

@@ -62,17 +62,14 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	unsigned char rh[GH_TOKEN_HASH_LEN] = {1};
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t%d.db", tmp_dir, ++db_seq);
-	if (gh_store_open(f->path, &f->s) != GH_OK) {
+	if (f == NULL ||
+	    fixture_open(f->path, sizeof(f->path), &f->s, &f->a) != 0) {
 		free(f);
 		return -1;
 	}
 	gh_store_cache_enable(f->s, 64, INT64_C(3600) * 1000000);
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
-	f->a = gh_arena_new(1u << 20);
 	if (gh_store_user_create(f->s, "alice", "alice@example.com", HASH_A, T0,
 	        f->a, &f->u) != GH_OK ||
 	    gh_store_session_create(f->s, f->u.id, rh, T0, T0 + DAY, "ua",
@@ -87,12 +84,9 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->s != NULL)
-		gh_store_close(f->s);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
-	gh_arena_free(f->a);
-	remove_db(f->path);
+	fixture_close(f->path, f->s, f->a);
 	free(f);
 	return 0;
 }

@@ -52,15 +52,12 @@ open_with_ttl(void **state, int64_t ttl)
 	struct fixture *f = calloc(1, sizeof(*f));
 	unsigned char rh[GH_TOKEN_HASH_LEN] = {1};
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t%d.db", tmp_dir, ++db_seq);
-	if (gh_store_open(f->path, &f->s) != GH_OK) {
+	if (f == NULL ||
+	    fixture_open(f->path, sizeof(f->path), &f->s, &f->a) != 0) {
 		free(f);
 		return -1;
 	}
 	gh_store_cache_enable(f->s, 64, ttl);
-	f->a = gh_arena_new(1u << 20);
 	/* the first user is the admin; the second is the one under test */
 	if (gh_store_user_create(f->s, "root", "root@example.com", HASH_A, T0,
 	        f->a, &f->admin) != GH_OK ||
@@ -84,9 +81,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gh_store_close(f->s);
-	gh_arena_free(f->a);
-	remove_db(f->path);
+	fixture_close(f->path, f->s, f->a);
 	free(f);
 	return 0;
 }

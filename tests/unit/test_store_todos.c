@@ -67,14 +67,11 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t%d.db", tmp_dir, ++db_seq);
-	if (gh_store_open(f->path, &f->s) != GH_OK) {
+	if (f == NULL ||
+	    fixture_open(f->path, sizeof(f->path), &f->s, &f->a) != 0) {
 		free(f);
 		return -1;
 	}
-	f->a = gh_arena_new(1u << 20);
 	f->alice = mkuser(f, "alice");
 	f->bob = mkuser(f, "bob");
 	*state = f;
@@ -86,9 +83,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gh_store_close(f->s);
-	gh_arena_free(f->a);
-	remove_db(f->path);
+	fixture_close(f->path, f->s, f->a);
 	free(f);
 	return 0;
 }
