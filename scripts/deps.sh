@@ -17,7 +17,7 @@ TEST=(
 	python3 python3-pytest python3-requests python3-jwt
 	python3-requests-oauthlib python3-authlib
 	python3-selenium chromium-driver
-	wrk nginx-light curl
+	wrk nginx-light curl faketime
 	# the seed FastAPI app (../shared/reference), when it is there
 	python3-fastapi python3-uvicorn python3-sqlalchemy python3-jose
 	python3-passlib python3-bcrypt python3-email-validator

@@ -183,21 +183,22 @@ def _server_still_alive(request, server):
 def spawn_server():
     """Factory for private gatehouse instances (own data dir, own config).
 
-    spawn_server(env={...}, data_dir=None, request_timeout=3) -> started
-    ServerProcess.  Each is stopped at the end of the test with SIGTERM; a
+    spawn_server(env={...}, data_dir=None, request_timeout=3, clock=False)
+    -> started ServerProcess (clock=True: its wall clock moves only by
+    sp.advance_clock(seconds)).  Each is stopped at the end of the test with SIGTERM; a
     non-zero exit or a sanitizer report fails the test.
     """
     started = []
 
     def spawn(env=None, data_dir=None, request_timeout=3, secret_key=None,
-              name="private"):
+              name="private", clock=False):
         binary = ghtest.gatehouse_bin()
         if IS_EXTERNAL and not binary.exists():
             pytest.skip(f"no gatehouse binary at {binary} to start a private "
                         "instance")
         sp = ServerProcess(binary=binary, data_dir=data_dir, env=env,
                            request_timeout=request_timeout,
-                           secret_key=secret_key, name=name)
+                           secret_key=secret_key, name=name, clock=clock)
         started.append(sp)
         try:
             sp.start()

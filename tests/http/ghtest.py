@@ -21,6 +21,7 @@ Environment understood by the suite (see conftest.py for the fixtures):
 import base64
 import datetime as dt
 import json
+import glob
 import os
 import pathlib
 import re
@@ -347,6 +348,16 @@ def stop_pid_process(proc, timeout=STOP_TIMEOUT):
         return proc.wait(timeout=10), True
 
 
+def faketime_lib():
+    """libfaketime's path (Debian's faketime package; scripts/deps.sh test
+    installs it)."""
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    if not found:
+        raise RuntimeError("libfaketime not found: apt-get install faketime "
+                           "(make test installs it)")
+    return found[0]
+
+
 class ServerProcess:
     """One gatehouse process started by the tests.
 
@@ -358,7 +369,8 @@ class ServerProcess:
     """
 
     def __init__(self, binary=None, data_dir=None, env=None,
-                 secret_key=None, request_timeout=3, name="gatehouse"):
+                 secret_key=None, request_timeout=3, name="gatehouse",
+                 clock=False):
         self.binary = pathlib.Path(binary) if binary else gatehouse_bin()
         self.own_tmp = None
         if data_dir is None:
@@ -380,6 +392,28 @@ class ServerProcess:
         self.killed = False
         self.starts = 0
         self.stderr_path = None
+        # clock=True: the server's wall clock (CLOCK_REALTIME: token times,
+        # throttling windows, expiries) is injected (libfaketime, Debian's
+        # faketime package): it stands still at a whole second of today
+        # and moves only by advance_clock()
+        self.clock_file = None
+        self.clock_now = None
+        if clock:
+            self.clock_file = os.path.join(self.log_dir, "clock")
+            self.clock_now = dt.datetime.now(dt.timezone.utc).replace(
+                microsecond=0, tzinfo=None)
+            self._write_clock()
+
+    def _write_clock(self):
+        with open(self.clock_file + ".tmp", "w") as f:
+            f.write(self.clock_now.strftime("%Y-%m-%d %H:%M:%S") + "\n")
+        os.replace(self.clock_file + ".tmp", self.clock_file)
+
+    def advance_clock(self, seconds):
+        """Move this server's stopped wall clock forward by whole seconds."""
+        assert self.clock_file, "started without clock=True"
+        self.clock_now += dt.timedelta(seconds=int(seconds))
+        self._write_clock()
 
     def _env(self):
         env = {k: v for k, v in os.environ.items()
@@ -391,6 +425,14 @@ class ServerProcess:
         if SANITIZED:
             env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        if self.clock_file:
+            env["LD_PRELOAD"] = faketime_lib()
+            env["FAKETIME_TIMESTAMP_FILE"] = self.clock_file
+            env["FAKETIME_NO_CACHE"] = "1"
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+            env["TZ"] = "UTC"        # the file's time is UTC
+            if SANITIZED:   # libfaketime is preloaded before ASan's runtime
+                env["ASAN_OPTIONS"] += ":verify_asan_link_order=0"
         env.update(self.extra_env)
         return env
 

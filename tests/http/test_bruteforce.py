@@ -3,8 +3,6 @@ per client address, 429 with Retry-After, reset by a success or the window,
 X-Forwarded-For only from TRUSTED_PROXIES.  Every test runs a private server
 with small limits (the session's server has loose ones)."""
 
-import time
-
 import pytest
 
 from ghtest import (SLOW, WRONG_LOGIN, assert_401, login_response,
@@ -35,8 +33,8 @@ def assert_429(r):
     return int(ra)
 
 
-def server(spawn_server, **env):
-    sp = spawn_server(env={k: str(v) for k, v in env.items()})
+def server(spawn_server, clock=False, **env):
+    sp = spawn_server(env={k: str(v) for k, v in env.items()}, clock=clock)
     c = private_client(sp)
     new_user(c, login_too=False)                     # the admin
     return sp, c
@@ -109,31 +107,23 @@ def test_success_restarts_the_count(spawn_server):
         c.close()
 
 
-def poll_until_login(c, u, bound):
-    """Retry the right password until it is accepted; returns seconds taken."""
-    t0 = time.monotonic()
-    while True:
-        r = attempt(c, u.username, u.password)
-        if r.status_code == 200:
-            return time.monotonic() - t0
-        assert r.status_code == 429, r.text
-        assert time.monotonic() - t0 < bound, \
-            f"still locked out after {bound:.0f}s"
-        time.sleep(0.2)                  # polling interval
-
+# The tests below move the server's clock (sp.advance_clock): the delay
+# and the window pass at once, and nothing depends on the second a request
+# falls in.
 
 def test_lock_lifts_when_retry_after_has_passed(spawn_server):
     """Once the delay is over, the next attempt is checked: the right
-    password logs in although the window (180 s) is far from over."""
-    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3,
-                   LOGIN_WINDOW_SECONDS=360)          # first delay: 2 s
+    password logs in although the window (900 s) is far from over."""
+    sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
         for _ in range(3):
             assert_wrong(attempt(c, u.username, "wrong password"))
         ra = assert_429(attempt(c, u.username, u.password))
-        assert ra <= 2, ra
-        time.sleep(ra + 0.2)             # time is the subject: the delay
+        assert ra == 5, ra               # window / 180
+        sp.advance_clock(ra - 2)         # not yet: still refused
+        assert_429(attempt(c, u.username, u.password))
+        sp.advance_clock(2)
         r = attempt(c, u.username, u.password)
         assert r.status_code == 200, (r.status_code, r.text)
         # the success cleared the count: three more wrong ones are checked
@@ -146,57 +136,69 @@ def test_lock_lifts_when_retry_after_has_passed(spawn_server):
 
 def test_lock_after_the_delay_doubles_on_another_failure(spawn_server):
     """A wrong password after the delay is checked (401) and counted, and
-    the next delay is twice as long (4 s; at least 3 s are left of it)."""
-    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3,
-                   LOGIN_WINDOW_SECONDS=360)          # first delay: 2 s
+    the next delay is twice as long."""
+    sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
         for _ in range(3):
             assert_wrong(attempt(c, u.username, "wrong password"))
         ra = assert_429(attempt(c, u.username, u.password))
-        time.sleep(ra + 0.2)             # time is the subject: the delay
+        sp.advance_clock(ra)
         assert_wrong(attempt(c, u.username, "wrong password"))
-        # counted: locked again, now for 4 s from that failure
-        assert assert_429(attempt(c, u.username, u.password)) >= 3
+        assert assert_429(attempt(c, u.username, u.password)) == 2 * ra
     finally:
         c.close()
 
 
-def test_lockout_clears_after_the_window(spawn_server):
-    # a 360 s window: a 2 s first delay, so the 429 right after the third
-    # failure cannot fall past it (times are whole seconds)
-    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3,
-                   LOGIN_WINDOW_SECONDS=360)
+def test_early_retries_do_not_push_the_lock_out(spawn_server):
+    """An attempt refused with 429 is not counted: retrying every second
+    does not move the moment the lock lifts."""
+    sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
         for _ in range(3):
             assert_wrong(attempt(c, u.username, "wrong password"))
-        ra = assert_429(attempt(c, u.username, u.password))
-        assert ra <= 2, f"Retry-After {ra} beyond the 2 s delay"
-        poll_until_login(c, u, bound=15 * SLOW)
-        # the count starts again after the success
+        ra = assert_429(attempt(c, u.username, "wrong password"))
+        for left in range(ra - 1, 0, -1):
+            sp.advance_clock(1)
+            assert assert_429(attempt(c, u.username, "guess")) == left
+        sp.advance_clock(1)
+        assert login_response(c, u.username, u.password).status_code == 200
+    finally:
+        c.close()
+
+
+def test_lock_never_outlasts_the_window(spawn_server):
+    """However many failures, the lock ends with the window that began
+    with the first one, and the count starts over."""
+    sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3,
+                   LOGIN_WINDOW_SECONDS=60)     # delays 1, 2, 4 ... s
+    try:
+        u = new_user(c, login_too=False)
         for _ in range(3):
             assert_wrong(attempt(c, u.username, "wrong password"))
-        assert_429(attempt(c, u.username, u.password))
+        for _ in range(5):               # delays 1, 2, 4, 8, 16 s
+            sp.advance_clock(assert_429(attempt(c, u.username, "x")))
+            assert_wrong(attempt(c, u.username, "wrong password"))
+        ra = assert_429(attempt(c, u.username, u.password))
+        assert ra <= 60 - 31, ra         # capped by the window's end
+        sp.advance_clock(ra)
+        assert login_response(c, u.username, u.password).status_code == 200
     finally:
         c.close()
 
 
 def test_failures_age_out_of_the_window(spawn_server):
     """Failures older than the window no longer count."""
-    sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3, LOGIN_WINDOW_SECONDS=2)
+    sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
         for _ in range(2):
             assert_wrong(attempt(c, u.username, "wrong password"))
-        time.sleep(2.5)                  # time is the subject: the window
-        # had the two old failures counted, the second of these would be
-        # refused (3 failures, locked for 1 s); they are all checked.  (What
-        # follows the third depends on the second it falls in: the 1 s
-        # delay of a 2 s window; test_lock_lifts_when_retry_after_has_passed
-        # covers the lock with a longer one.)
+        sp.advance_clock(901)            # the 900 s window is over
         for _ in range(3):
             assert_wrong(attempt(c, u.username, "wrong password"))
+        assert_429(attempt(c, u.username, u.password))
     finally:
         c.close()
 
