@@ -97,6 +97,12 @@ static const struct cfg_row rows[] = {
         "failed logins per client address before 429"},
     {"LOGIN_WINDOW_SECONDS", NULL, T_INT, OFF(login_window_seconds), 1, 86400,
         "900", 0, "failed logins are counted over this window"},
+    {"REGISTER_MAX_PER_ADDRESS", NULL, T_INT, OFF(register_max_per_address), 1,
+        1000000, "1000", 0,
+        "registrations per client address (an IPv6 /64) per window, "
+        "before 429"},
+    {"REGISTER_WINDOW_SECONDS", NULL, T_INT, OFF(register_window_seconds), 1,
+        86400, "3600", 0, "registrations are counted over this window"},
     {"TRUSTED_PROXIES", NULL, T_STR, OFF(trusted_proxies), 0, 0, "", 0,
         "proxies (addresses or networks, comma list) whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed"},

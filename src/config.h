@@ -45,6 +45,7 @@ struct gh_config {
 	int64_t login_max_failures;
 	int64_t login_max_failures_per_address;
 	int64_t login_window_seconds;
+	int64_t register_max_per_address, register_window_seconds;
 	char *trusted_proxies; /* comma list of addresses */
 	char *cors_origins;    /* comma list; empty = CORS off */
 

@@ -95,6 +95,10 @@ struct gh_h_job {
 };
 void gh_h_defer_hash(
     struct gh_req *req, struct gh_h_job *j, void (*hash)(struct gh_h_job *j));
+/* gh_h_defer_hash leaving spare slots of the pool's queue free: a
+ * registration cannot take the room logins need. */
+void gh_h_defer_hash_spare(struct gh_req *req, struct gh_h_job *j,
+    void (*hash)(struct gh_h_job *j), size_t spare);
 void gh_h_defer_write(struct gh_req *req, struct gh_h_job *j,
     enum gh_err (*write)(struct gh_store *s, struct gh_h_job *j));
 

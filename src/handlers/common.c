@@ -286,6 +286,13 @@ void
 gh_h_defer_hash(
     struct gh_req *req, struct gh_h_job *j, void (*hash)(struct gh_h_job *j))
 {
+	gh_h_defer_hash_spare(req, j, hash, 0);
+}
+
+void
+gh_h_defer_hash_spare(struct gh_req *req, struct gh_h_job *j,
+    void (*hash)(struct gh_h_job *j), size_t spare)
+{
 	struct gh_app *app = req->app;
 
 	j->req = req;
@@ -293,7 +300,8 @@ gh_h_defer_hash(
 	j->result = GH_OK;
 	req->hstate = j;
 	gh_req_suspend(req);
-	if (gh_workq_submit(app->hashq, hash_run, job_resume, j) != GH_OK) {
+	if (gh_workq_submit_spare(app->hashq, spare, hash_run, job_resume, j) !=
+	    GH_OK) {
 		j->result = GH_ERR_BUSY;
 		gh_req_resume(req);
 	}

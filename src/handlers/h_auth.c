@@ -36,12 +36,13 @@
 /* What a suspended request of this file waits for (struct gh_h_job's
  * kind), so that the resumed handler knows which job it was. */
 enum job_kind {
-	JOB_HASH,    /* registration: hash the password (pool) */
-	JOB_COUNT,   /* login: count the attempt (writer) */
-	JOB_VERIFY,  /* login: check the password (pool) */
-	JOB_UNCOUNT, /* login: the pool was full, take the attempt back */
-	JOB_SESSION, /* login: clear the counters, start the session */
-	JOB_REFRESH, /* refresh: rotate (writer) */
+	JOB_REG_COUNT, /* registration: count it for the address (writer) */
+	JOB_HASH,      /* registration: hash the password (pool) */
+	JOB_COUNT,     /* login: count the attempt (writer) */
+	JOB_VERIFY,    /* login: check the password (pool) */
+	JOB_UNCOUNT,   /* login: the pool was full, take the attempt back */
+	JOB_SESSION,   /* login: clear the counters, start the session */
+	JOB_REFRESH,   /* refresh: rotate (writer) */
 };
 
 /* One hashing job; lives in the request arena while the request is
@@ -100,6 +101,62 @@ defer(struct gh_req *req, struct pw_job *j, enum job_kind kind)
 	gh_h_defer_hash(req, &j->job, job_run);
 }
 
+/*
+ * Registration: counted for the client's address first, through the
+ * writer (REGISTER_MAX_PER_ADDRESS per REGISTER_WINDOW_SECONDS: 429
+ * past it, before any hashing), then the password hashed on the pool
+ * leaving a quarter of its queue to logins (503 past that), then the
+ * user created.  Every attempt counts, refused ones too: a name taken
+ * is as much an answer to an enumerating script as a new account.
+ */
+static enum gh_err
+reg_count_run(struct gh_store *s, struct gh_h_job *job)
+{
+	struct pw_job *j = (struct pw_job *)(void *)job;
+	struct gh_app *app = job->req->app;
+	int64_t now = j->now / 1000000;
+	int64_t window = app->cfg->register_window_seconds;
+	struct gh_login_counter lc;
+	enum gh_err r;
+
+	j->wait_a = 0;
+	r = gh_store_login_counter_get(s, "reg", job->req->ip_bucket, &lc);
+	if (r == GH_OK && lc.first_at > now - window &&
+	    lc.failures >= app->cfg->register_max_per_address) {
+		j->wait_a = GH_MAX(lc.first_at + window - now, 1);
+		return GH_OK;
+	}
+	if (r != GH_OK && r != GH_ERR_NOTFOUND)
+		return r;
+	return gh_store_login_failure_add(
+	    s, "reg", job->req->ip_bucket, now, window, &lc);
+}
+
+static enum gh_err
+register_counted(struct gh_req *req, struct pw_job *j)
+{
+	struct gh_app *app = req->app;
+	char retry[24];
+
+	if (j->job.result == GH_ERR_BUSY)
+		return gh_fail_busy(req, "write");
+	if (j->job.result != GH_OK) /* fails closed, as login throttling */
+		return gh_fail(req, GH_ERR_DB, NULL);
+	if (j->wait_a > 0) {
+		gh_audit(req, "register.throttled", false, 0, NULL, 0,
+		    "too many registrations from this address");
+		snprintf(retry, sizeof(retry), "%lld", (long long)j->wait_a);
+		return gh_fail_status(req, 429,
+		    "Too many registrations from this address; retry later",
+		    "Retry-After", retry);
+	}
+	j->params = &app->pw;
+	j->job.kind = JOB_HASH;
+	gh_h_defer_hash_spare(
+	    req, &j->job, job_run, (size_t)app->cfg->hash_queue_max / 4);
+	return GH_OK;
+}
+
 enum gh_err
 h_auth_register(struct gh_req *req)
 {
@@ -107,6 +164,8 @@ h_auth_register(struct gh_req *req)
 	struct pw_job *j = req->hstate;
 	enum gh_err r;
 
+	if (req->resumed && j->job.kind == JOB_REG_COUNT)
+		return register_counted(req, j);
 	if (req->resumed) {
 		if (j->job.result == GH_ERR_BUSY)
 			return gh_fail_busy(req, "password hashing");
@@ -134,7 +193,9 @@ h_auth_register(struct gh_req *req)
 	j->email = gh_h_str(req, "email");
 	j->password = gh_h_str(req, "password");
 	j->password_len = strlen(j->password);
-	defer(req, j, JOB_HASH);
+	j->now = gh_time_now_usec();
+	j->job.kind = JOB_REG_COUNT;
+	gh_h_defer_write(req, &j->job, reg_count_run);
 	return GH_OK;
 }
 

@@ -112,7 +112,8 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
                              "AND expires_at > ?2",
     /* counters whose window is over count nothing: known and unknown
      * names alike, they go */
-    Q(Q_COUNTER_PURGE) = "DELETE FROM login_failures WHERE last_at <= ?1",
+    Q(Q_COUNTER_PURGE) = "DELETE FROM login_failures "
+                         "WHERE kind = ?1 AND last_at <= ?2",
 #undef Q
 };
 
@@ -708,24 +709,36 @@ gh_sqlite_login_counter_get(struct gh_store *gs, const char *kind,
 }
 
 /*
- * Delete the counters whose last failure is a whole window old, at most
- * once per COUNTER_PURGE_SECONDS (one scan of a table that holds only
- * the last window's failing names and addresses).  Runs under the
- * writer lock, like every counter write; a failure only postpones it.
+ * Delete the counters of kind whose last failure is a whole window old,
+ * at most once per COUNTER_PURGE_SECONDS for each kind (each kind has
+ * its own window: logins', registrations'): one scan of a table that
+ * holds only the last window's failing names and addresses.  Runs under
+ * the writer lock, like every counter write; a failure only postpones
+ * it.  The times are per process: a late purge is harmless.
  */
 #define COUNTER_PURGE_SECONDS 60
-static _Atomic int64_t purged_at; /* per process: a late purge is harmless */
+static struct {
+	const char *kind;
+	_Atomic int64_t at;
+} purged[] = {{"user", 0}, {"addr", 0}, {"reg", 0}};
 
 static void
-counter_purge(struct gh_sqlite_conn *c, int64_t now, int64_t window)
+counter_purge(
+    struct gh_sqlite_conn *c, const char *kind, int64_t now, int64_t window)
 {
 	sqlite3_stmt *st;
+	size_t i;
 
-	if (now - purged_at < COUNTER_PURGE_SECONDS ||
+	for (i = 0; i < sizeof(purged) / sizeof(purged[0]); i++)
+		if (strcmp(purged[i].kind, kind) == 0)
+			break;
+	if (i == sizeof(purged) / sizeof(purged[0]) ||
+	    now - purged[i].at < COUNTER_PURGE_SECONDS ||
 	    (st = q(c, Q_COUNTER_PURGE)) == NULL)
 		return;
-	purged_at = now;
-	sqlite3_bind_int64(st, 1, now - window);
+	purged[i].at = now;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - window);
 	run(c, st, "counter purge");
 }
 
@@ -738,7 +751,7 @@ counter_add(struct gh_store *gs, const char *kind, const char *key, int64_t now,
 
 	if (c == NULL || (st = q(c, Q_COUNTER_ADD)) == NULL)
 		return GH_ERR_DB;
-	counter_purge(c, now, window);
+	counter_purge(c, kind, now, window);
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);

@@ -158,10 +158,17 @@ enum gh_err
 gh_workq_submit(
     struct gh_workq *q, void (*run)(void *), void (*done)(void *), void *arg)
 {
+	return gh_workq_submit_spare(q, 0, run, done, arg);
+}
+
+enum gh_err
+gh_workq_submit_spare(struct gh_workq *q, size_t spare, void (*run)(void *),
+    void (*done)(void *), void *arg)
+{
 	enum gh_err r = GH_ERR_BUSY;
 
 	pthread_mutex_lock(&q->mu);
-	if (q->len < q->cap && !q->stopping) {
+	if (q->len + spare < q->cap && !q->stopping) {
 		q->ring[(q->head + q->len) % q->cap] =
 		    (struct gh_workq_job){run, done, arg};
 		q->len++;

@@ -49,6 +49,12 @@ enum gh_err gh_workq_new_batched(size_t max_queue, size_t batch_max,
 enum gh_err gh_workq_submit(struct gh_workq *q, void (*run)(void *arg),
     void (*done)(void *arg), void *arg);
 
+/* As gh_workq_submit, but refused while fewer than spare + 1 slots are
+ * free: the last spare slots stay for other callers (logins keep room
+ * that registrations cannot take). */
+enum gh_err gh_workq_submit_spare(struct gh_workq *q, size_t spare,
+    void (*run)(void *arg), void (*done)(void *arg), void *arg);
+
 /* Would gh_workq_submit refuse a job right now (queue full or shut
  * down)?  A hint: the answer may change before the next submit. */
 bool gh_workq_full(struct gh_workq *q);

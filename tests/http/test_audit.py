@@ -19,7 +19,7 @@ FIELDS = {"id", "at", "event", "user_id", "username", "ip", "outcome",
 EVENTS = ("login.success", "login.failure", "login.throttled",
           "token.refresh", "token.reuse_detected", "token.revoke", "logout",
           "session.revoke", "password.change", "user.update", "user.delete",
-          "apikey.create", "apikey.revoke")
+          "apikey.create", "apikey.revoke", "register.throttled")
 
 
 def audit(client, admin, **params):
@@ -317,6 +317,7 @@ def test_every_event_records_the_client_behind_a_proxy(spawn_server):
     nginx's $proxy_add_x_forwarded_for does ("client, proxy"), every
     audited event records the client's address, never the proxy's."""
     sp = spawn_server(env={"LOGIN_MAX_FAILURES": "2",
+                           "REGISTER_MAX_PER_ADDRESS": "3",
                            "TRUSTED_PROXIES": "127.0.0.1"})
     c = private_client(sp)
     c.s.headers["X-Forwarded-For"] = "10.1.2.3, 127.0.0.1"
@@ -362,6 +363,11 @@ def test_every_event_records_the_client_behind_a_proxy(spawn_server):
         assert r.status_code == 200, r.text
         r = c.delete(f"/users/{u.id}", headers=adm.headers)
         assert r.status_code == 204, r.text
+        # register.throttled: the fourth registration from 10.1.2.3
+        r = c.post("/auth/register", json={
+            "username": "late", "email": "late@example.com",
+            "password": PASSWORD})
+        assert r.status_code == 429, r.text
 
         entries = audit(c, adm, limit=1000)
         assert {e["event"] for e in entries} == set(EVENTS), \

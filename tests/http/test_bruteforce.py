@@ -5,8 +5,9 @@ with small limits (the session's server has loose ones)."""
 
 import pytest
 
-from ghtest import (SLOW, WRONG_LOGIN, assert_401, login_response,
-                    new_full_user, new_user, private_client, unique_name)
+from ghtest import (PASSWORD, SLOW, WRONG_LOGIN, assert_401,
+                    login_response, new_full_user, new_user, private_client,
+                    register, unique_email, unique_name)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -368,5 +369,82 @@ def test_login_names_longer_than_any_account_are_422(spawn_server):
         for _ in range(3):
             assert_wrong(attempt(c, name, "wrong password"))
         assert_429(attempt(c, name, "wrong password"))
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------- registration
+
+def test_registrations_are_throttled_per_address(spawn_server):
+    """Every registration counts for its address, taken names too; past
+    REGISTER_MAX_PER_ADDRESS in the window: 429 with Retry-After, before
+    any password is hashed; another address is not affected; the window
+    passes."""
+    sp = spawn_server(env={"REGISTER_MAX_PER_ADDRESS": "3",
+                           "REGISTER_WINDOW_SECONDS": "600",
+                           "TRUSTED_PROXIES": "127.0.0.1"}, clock=True)
+    c = private_client(sp)
+    try:
+        first = unique_name("reg")
+        assert register(c, first).status_code == 201
+        assert register(c, first).status_code == 409      # counted too
+        assert register(c, unique_name("reg")).status_code == 201
+        r = register(c, unique_name("reg"))
+        assert r.status_code == 429, r.text
+        assert r.json() == {"detail": "Too many registrations from this "
+                                      "address; retry later"}
+        assert r.headers["retry-after"] == "600"
+        # another client behind the trusted proxy has its own count
+        name = unique_name("reg")
+        r = c.post("/auth/register", headers={"X-Forwarded-For": "192.0.2.44"},
+                   json={"username": name, "email": unique_email(name),
+                         "password": PASSWORD})
+        assert r.status_code == 201, r.text
+        sp.advance_clock(599)
+        assert register(c, unique_name("reg")).status_code == 429
+        sp.advance_clock(1)
+        assert register(c, unique_name("reg")).status_code == 201
+    finally:
+        c.close()
+
+
+def test_registrations_cannot_take_the_room_logins_need(spawn_server):
+    """A flood of registrations fills at most three quarters of the hashing
+    queue: they get 503 past that, logins still get in."""
+    import threading
+    sp = spawn_server(env={"HASH_WORKERS": "1", "HASH_QUEUE_MAX": "4",
+                           "REGISTER_MAX_PER_ADDRESS": "1000"})
+    c = private_client(sp)
+    try:
+        u = new_user(c, login_too=False)
+        codes, logins = [], []
+        lock = threading.Lock()
+        go = threading.Event()
+
+        def flood():
+            import requests                  # 503 expected: no 5xx guard
+            with requests.Session() as s:
+                go.wait()
+                for _ in range(4):
+                    name = unique_name("flood")
+                    r = s.post(sp.url + "/auth/register", timeout=60 * SLOW,
+                               json={"username": name,
+                                     "email": unique_email(name),
+                                     "password": PASSWORD})
+                    with lock:
+                        codes.append(r.status_code)
+
+        threads = [threading.Thread(target=flood) for _ in range(16)]
+        for t in threads:
+            t.start()
+        go.set()
+        while any(t.is_alive() for t in threads) and len(logins) < 8:
+            logins.append(login_response(c, u.username, u.password)
+                          .status_code)
+        for t in threads:
+            t.join(timeout=120 * SLOW)
+        assert set(logins) == {200}, logins
+        assert 503 in codes, sorted(codes)           # the queue was full
+        assert set(codes) <= {201, 503}, sorted(codes)
     finally:
         c.close()

@@ -1008,8 +1008,14 @@ test_counters_expire(void **state)
 	    GH_OK);
 	assert_int_equal(
 	    gh_store_login_counter_get(f->s, "user", "ghost", &lc), GH_OK);
-	/* a window later: both gone, whatever the name */
+	/* a window later: gone, whatever the name; each kind is purged
+	 * when one of its own counters is written (each has its window) */
 	assert_int_equal(gh_store_login_failure_add(f->s, "user", "other",
+	                     t + window + 60, window, &lc),
+	    GH_OK);
+	assert_int_equal(
+	    gh_store_login_counter_get(f->s, "addr", "192.0.2.1", &lc), GH_OK);
+	assert_int_equal(gh_store_login_failure_add(f->s, "addr", "192.0.2.2",
 	                     t + window + 60, window, &lc),
 	    GH_OK);
 	assert_int_equal(gh_store_login_counter_get(f->s, "user", "ghost", &lc),
