@@ -103,6 +103,9 @@ static const struct cfg_row rows[] = {
         "before 429"},
     {"REGISTER_WINDOW_SECONDS", NULL, T_INT, OFF(register_window_seconds), 1,
         86400, "3600", 0, "registrations are counted over this window"},
+    {"API_KEY_MAX_DAYS", NULL, T_INT, OFF(api_key_max_days), 1, 3650, "365", 0,
+        "the longest an API key lives (and how long one made without "
+        "expires_in_days does)"},
     {"TRUSTED_PROXIES", NULL, T_STR, OFF(trusted_proxies), 0, 0, "", 0,
         "proxies (addresses or networks, comma list) whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed"},

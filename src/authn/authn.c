@@ -38,7 +38,8 @@ reject(struct gh_req *req)
 	return gh_fail_unauth(req, "Could not validate credentials", true);
 }
 
-static enum gh_err accept_user(struct gh_req *req, struct gh_user *u);
+static enum gh_err accept_user(
+    struct gh_req *req, struct gh_user *u, unsigned scopes);
 
 /* The console's cookie (see console.h); the cookie's value is hashed
  * at once and wiped, and appears in no log or answer. */
@@ -90,7 +91,7 @@ gh_console_authn(struct gh_req *req, const char *cookie_header)
 		return gh_fail(req, GH_ERR_DENIED, GH_CONSOLE_CSRF_DETAIL);
 	req->sid = sid;
 	req->via_cookie = true;
-	return accept_user(req, u);
+	return accept_user(req, u, GH_SCOPE_ALL);
 }
 
 void
@@ -126,11 +127,12 @@ gh_h_same_origin(struct gh_req *req)
 }
 
 static enum gh_err
-accept_user(struct gh_req *req, struct gh_user *u)
+accept_user(struct gh_req *req, struct gh_user *u, unsigned scopes)
 {
 	req->authenticated = true;
 	req->actor.uid = u->id;
 	req->actor.role = u->role; /* the current role, never the token's */
+	req->actor.scopes = scopes;
 	req->principal = u;
 	return GH_OK;
 }
@@ -193,7 +195,7 @@ authn_key(struct gh_req *req, const char *key)
 	if (now - k.last_used_at > KEY_TOUCH_USEC)
 		gh_store_apikey_touch(app->store, k.id, now);
 	req->via_apikey = true;
-	return accept_user(req, u);
+	return accept_user(req, u, k.scopes);
 }
 
 enum gh_err
@@ -245,7 +247,7 @@ gh_authn_request(struct gh_req *req)
 		goto out_reject;
 	req->sid = c.sid;
 	sodium_memzero(&c, sizeof(c));
-	return accept_user(req, u);
+	return accept_user(req, u, GH_SCOPE_ALL);
 out_reject:
 	sodium_memzero(&c, sizeof(c));
 	return reject(req);

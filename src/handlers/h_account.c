@@ -17,6 +17,7 @@
 #include "util/jsonw.h"
 #include "util/timefmt.h"
 #include "util/utf8.h"
+#include "policy/policy.h"
 #include "util/banned.h"
 
 static void
@@ -173,13 +174,15 @@ change_finish(struct gh_req *req, struct pw_change *p)
 	}
 	if (p->hashed != GH_OK)
 		return gh_fail(req, GH_ERR_INTERNAL, NULL);
-	r = gh_store_user_set_password(
-	    app->store, req->actor.uid, p->out, gh_time_now_usec());
+	r = gh_store_user_set_password(app->store, req->actor.uid, p->out,
+	    gh_time_now_usec(), gh_h_bool(req, "keep_api_keys") == 1);
 	sodium_memzero(p->out, sizeof(p->out));
 	if (r != GH_OK)
 		return gh_fail(req, r, NULL);
 	gh_audit(req, "password.change", true, req->actor.uid, NULL, 0,
-	    "every session ended");
+	    gh_h_bool(req, "keep_api_keys") == 1
+	        ? "every session ended; API keys kept"
+	        : "every session and API key ended");
 	return gh_resp_empty(req, 204);
 }
 
@@ -225,6 +228,9 @@ h_account_password(struct gh_req *req)
 static void
 key_write(struct gh_jsonw *w, const struct gh_apikey *k, const char *key)
 {
+	unsigned bit;
+	bool first;
+
 	gh_jsonw_lit(w, "{\"id\":");
 	gh_jsonw_int(w, k->id);
 	gh_jsonw_lit(w, ",\"name\":");
@@ -241,7 +247,38 @@ key_write(struct gh_jsonw *w, const struct gh_apikey *k, const char *key)
 	put_time(w, k->expires_at);
 	gh_jsonw_lit(w, ",\"last_used_at\":");
 	put_time(w, k->last_used_at);
-	gh_jsonw_lit(w, "}");
+	gh_jsonw_lit(w, ",\"scopes\":[");
+	for (bit = 1, first = true; bit <= GH_SCOPE_ADMIN; bit <<= 1)
+		if (k->scopes & bit) {
+			gh_jsonw_lit(w, first ? "\"" : ",\"");
+			gh_jsonw_lit(w, gh_scope_name(bit));
+			gh_jsonw_lit(w, "\"");
+			first = false;
+		}
+	gh_jsonw_lit(w, "]}");
+}
+
+/* The scopes of a new key: the body's (validated against
+ * GH_SCOPE_NAMES), or every scope the owner can give; admin only for an
+ * admin.  0 after recording the failure in *r. */
+static unsigned
+key_scopes(struct gh_req *req, enum gh_err *r)
+{
+	json_t *list = json_object_get(req->json, "scopes"), *v;
+	unsigned scopes = 0;
+	size_t i;
+	bool admin = req->actor.role == GH_ROLE_ADMIN;
+
+	if (list == NULL || json_is_null(list))
+		return admin ? GH_SCOPE_ALL : GH_SCOPE_READ | GH_SCOPE_WRITE;
+	json_array_foreach(list, i, v) scopes |=
+	    gh_scope_parse(json_string_value(v), json_string_length(v));
+	if ((scopes & GH_SCOPE_ADMIN) && !admin) {
+		*r = gh_fail(req, GH_ERR_DENIED,
+		    "Only an admin's key can have the admin scope");
+		return 0;
+	}
+	return scopes;
 }
 
 enum gh_err
@@ -255,12 +292,29 @@ h_apikeys_create(struct gh_req *req)
 	struct gh_jsonw w = {0};
 	struct gh_apikey k;
 	const char *name = gh_h_str(req, "name");
-	int64_t days = gh_h_int(req, "expires_in_days", 0),
+	int64_t max = app->cfg->api_key_max_days;
+	int64_t days = gh_h_int(req, "expires_in_days", max),
 	        now = gh_time_now_usec();
 	enum gh_err r = GH_ERR_CONFLICT;
+	unsigned scopes;
+	char msg[64];
+	json_t *errs;
 	int tries;
 
-	/* the body passed ApiKeyCreate (http/input.h) */
+	/* the body passed ApiKeyCreate (http/input.h); the bound of the
+	 * lifetime is the configuration's */
+	if (days > max) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value is less than or equal to %lld",
+		    (long long)max);
+		errs = gh_verr_new();
+		gh_verr_add(errs, "body", "expires_in_days", -1, msg,
+		    "value_error.number.not_le",
+		    json_pack("{s:I}", "limit_value", (json_int_t)max));
+		return gh_fail_422(req, errs);
+	}
+	if ((scopes = key_scopes(req, &r)) == 0)
+		return r;
 	gh_token_new(secret, hash);
 	for (tries = 0, r = GH_ERR_CONFLICT; tries < 4 && r == GH_ERR_CONFLICT;
 	     tries++) {
@@ -268,8 +322,8 @@ h_apikeys_create(struct gh_req *req)
 		sodium_bin2hex(
 		    prefix, sizeof(prefix), prefix_raw, sizeof(prefix_raw));
 		r = gh_store_apikey_create(app->store, req->actor.uid, name,
-		    prefix, hash, now,
-		    days ? now + days * 86400LL * 1000000 : 0, req->arena, &k);
+		    prefix, hash, now, now + days * 86400LL * 1000000, scopes,
+		    req->arena, &k);
 	}
 	if (r == GH_OK) {
 		snprintf(key, sizeof(key), "gh_%s_%s", prefix, secret);

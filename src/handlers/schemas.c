@@ -9,6 +9,7 @@
  * route rows can point at them.
  */
 #include "handlers/schemas.h"
+#include "policy/policy.h"
 #include "util/validate.h"
 #include "util/banned.h"
 
@@ -54,13 +55,22 @@ static const struct gh_field revoke_request_fields[] = {
 static const struct gh_field password_change_fields[] = {
     {"current_password", GH_F_PASSWORD, GH_F_REQ},
     {"new_password", GH_F_PASSWORD, GH_F_REQ, GH_PASSWORD_MIN, GH_PASSWORD_MAX},
+    {"keep_api_keys", GH_F_BOOL, 0,
+        .description = "true: the caller's API keys survive the change "
+                       "(by default they are revoked with every session)",
+        .def = "false"},
     {NULL},
 };
 
 static const struct gh_field apikey_create_fields[] = {
     {"name", GH_F_STR, GH_F_REQ, 1, GH_APIKEY_NAME_MAX},
     {"expires_in_days", GH_F_INT, 0, 1, GH_APIKEY_DAYS_MAX,
-        .description = "absent: the key does not expire"},
+        .description = "absent: API_KEY_MAX_DAYS (365 by default); never "
+                       "more than that"},
+    {"scopes", GH_F_ENUMS, 0, 1, 0, GH_SCOPE_NAMES,
+        .description = "what the key may do: read (GET), write (other "
+                       "methods), admin (admin-only routes; admins' keys "
+                       "only). Absent: every scope its owner can give"},
     {NULL},
 };
 
@@ -196,6 +206,7 @@ static const struct gh_field session_fields[] = {
 	                       "it"},                                          \
 	    {"created_at", GH_F_TIME, GH_F_REQ},                               \
 	    {"expires_at", GH_F_TIME, GH_F_REQ | GH_F_NULLABLE},               \
+	    {"scopes", GH_F_ENUMS, GH_F_REQ, 0, 0, GH_SCOPE_NAMES},            \
 	{                                                                      \
 		"last_used_at", GH_F_TIME, GH_F_REQ | GH_F_NULLABLE            \
 	}

@@ -127,6 +127,13 @@ field_schema(struct gen *g, const struct gh_field *f)
 	case GH_F_RAW:
 		s = raw(g, f->extra);
 		goto out;
+	case GH_F_ENUMS:
+		s = json_pack("{s:s,s:{s:s,s:o}}", "type", "array", "items",
+		    "type", "string", "enum", enum_values(f->extra));
+		if (f->min > 0)
+			json_object_set_new(
+			    s, "minItems", json_integer(f->min));
+		goto out;
 	case GH_F_STR:
 	case GH_F_ENUM:
 		type = "string";

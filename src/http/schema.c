@@ -157,6 +157,45 @@ check_enum(const struct gh_field *f, json_t *v, json_t *errs)
 	return false;
 }
 
+/* A list of enum values: each element checked as GH_F_ENUM, its error
+ * located at its index (pydantic's ["body", name, i]). */
+static void
+check_enums(const struct gh_field *f, json_t *v, json_t *errs)
+{
+	struct gh_field one = *f;
+	json_t *sub, *e, *loc;
+	size_t i, n;
+	char msg[96];
+
+	if (!json_is_array(v)) {
+		err(errs, f, "value is not a valid list", "type_error.list",
+		    NULL);
+		return;
+	}
+	if (json_array_size(v) < (size_t)f->min) {
+		snprintf(msg, sizeof(msg),
+		    "ensure this value has at least %lld items",
+		    (long long)f->min);
+		err(errs, f, msg, "value_error.list.min_items",
+		    json_pack("{s:I}", "limit_value", (json_int_t)f->min));
+		return;
+	}
+	one.type = GH_F_ENUM;
+	json_array_foreach(v, i, e)
+	{
+		sub = json_array();
+		if (!check_enum(&one, e, sub)) {
+			/* ["body", name] -> ["body", name, i] */
+			n = json_array_size(sub);
+			loc =
+			    json_object_get(json_array_get(sub, n - 1), "loc");
+			json_array_append_new(loc, json_integer((json_int_t)i));
+			json_array_extend(errs, sub);
+		}
+		json_decref(sub);
+	}
+}
+
 bool
 gh_schema_validate(const struct gh_schema *s, json_t *obj, json_t *errs)
 {
@@ -198,6 +237,9 @@ gh_schema_validate(const struct gh_schema *s, json_t *obj, json_t *errs)
 			break;
 		case GH_F_ENUM:
 			check_enum(f, v, errs);
+			break;
+		case GH_F_ENUMS:
+			check_enums(f, v, errs);
 			break;
 		case GH_F_TIME:
 		case GH_F_REF:

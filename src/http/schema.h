@@ -28,6 +28,7 @@ enum gh_ftype {
 	GH_F_INT,      /* 64-bit integer, in min..max when max > 0 */
 	GH_F_BOOL,     /* JSON true or false, nothing else */
 	GH_F_ENUM,     /* string, one of extra's '|'-separated values */
+	GH_F_ENUMS,    /* array of at least min such values (a set) */
 	GH_F_REF,      /* the schema named extra (responses only) */
 	GH_F_REFS,     /* an array of the schema named extra (responses) */
 	GH_F_RAW,      /* the JSON schema text extra (responses only) */

@@ -426,6 +426,8 @@ preflight(struct gh_req *req, unsigned mask)
 static enum gh_err
 guard(struct gh_server *s, struct gh_req *req, const struct gh_route *route)
 {
+	char detail[64];
+	unsigned need;
 	enum gh_err r;
 
 	if ((route->flags & GH_ROUTE_HASHES) && s->o.hashq != NULL &&
@@ -442,6 +444,16 @@ guard(struct gh_server *s, struct gh_req *req, const struct gh_route *route)
 	if (req->via_apikey && (route->flags & GH_ROUTE_NO_APIKEY))
 		return gh_fail(req, GH_ERR_DENIED,
 		    "API keys cannot be used for this action");
+	/* a key's scopes: read for GET and HEAD, write for the rest, admin
+	 * for the admin-only rows (policy/policy.h) */
+	need = gh_policy_scope_needed(
+	    req->method == GH_GET || req->method == GH_HEAD,
+	    route->guard == GH_GUARD_ROLE && route->role == GH_ROLE_ADMIN);
+	if (!(req->actor.scopes & need)) {
+		snprintf(detail, sizeof(detail),
+		    "This API key lacks the %s scope", gh_scope_name(need));
+		return gh_fail(req, GH_ERR_DENIED, detail);
+	}
 	if (route->guard == GH_GUARD_ROLE &&
 	    !gh_policy_role_allows(req->actor.role, route->role))
 		return gh_fail(req, GH_ERR_DENIED, route->deny_detail);

@@ -62,3 +62,36 @@ gh_policy_allow(
 		return true;
 	return gh_policy_role_allows(actor->role, r->min_role);
 }
+
+static const char *const scope_names[] = {"read", "write", "admin"};
+
+unsigned
+gh_scope_parse(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(scope_names); i++)
+		if (strlen(scope_names[i]) == len &&
+		    memcmp(s, scope_names[i], len) == 0)
+			return 1u << i;
+	return 0;
+}
+
+const char *
+gh_scope_name(unsigned bit)
+{
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(scope_names); i++)
+		if (bit == 1u << i)
+			return scope_names[i];
+	return NULL;
+}
+
+unsigned
+gh_policy_scope_needed(bool safe_method, bool admin_route)
+{
+	if (admin_route)
+		return GH_SCOPE_ADMIN;
+	return safe_method ? GH_SCOPE_READ : GH_SCOPE_WRITE;
+}

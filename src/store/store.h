@@ -69,6 +69,7 @@ struct gh_apikey {
 	int64_t created_at;
 	int64_t expires_at;   /* 0: never */
 	int64_t last_used_at; /* 0: never used */
+	unsigned scopes;      /* GH_SCOPE_* (policy/policy.h) */
 };
 
 struct gh_todo {
@@ -292,16 +293,18 @@ enum gh_err gh_store_session_by_cookie(struct gh_store *s,
     const unsigned char *cookie_hash, int64_t now, gh_id *sid, gh_id *user_id);
 
 /* Set a new password hash, bump the token version and revoke every
- * session of the user, atomically. */
-enum gh_err gh_store_user_set_password(
-    struct gh_store *s, gh_id id, const char *new_hash, int64_t now);
+ * session of the user and, unless keep_keys, every API key, atomically. */
+enum gh_err gh_store_user_set_password(struct gh_store *s, gh_id id,
+    const char *new_hash, int64_t now, bool keep_keys);
 
 /* ---- API keys ----------------------------------------------------------- */
 
-/* Store a key; GH_ERR_CONFLICT if the prefix exists (retry with another). */
+/* Store a key with its scopes (GH_SCOPE_*); GH_ERR_CONFLICT if the prefix
+ * exists (retry with another). */
 enum gh_err gh_store_apikey_create(struct gh_store *s, gh_id user_id,
     const char *name, const char *prefix, const unsigned char *hash,
-    int64_t now, int64_t expires_at, struct gh_arena *a, struct gh_apikey *out);
+    int64_t now, int64_t expires_at, unsigned scopes, struct gh_arena *a,
+    struct gh_apikey *out);
 
 /* The key with this prefix if it is not revoked (expiry is the caller's
  * check); GH_ERR_NOTFOUND otherwise. */

@@ -47,6 +47,7 @@ struct key_ent {
 	gh_id id, user_id;
 	unsigned char secret_hash[GH_TOKEN_HASH_LEN];
 	int64_t created_at, expires_at, last_used_at;
+	unsigned scopes;
 	char prefix[KEY_PREFIX_MAX];
 	uint16_t name_len;
 	char name[KEY_TEXT];
@@ -254,6 +255,7 @@ gh_store_cache_key_get(struct gh_store_cache *c, const char *prefix,
 	k->created_at = e->created_at;
 	k->expires_at = e->expires_at;
 	k->last_used_at = e->last_used_at;
+	k->scopes = e->scopes;
 	return true;
 }
 
@@ -280,6 +282,7 @@ gh_store_cache_key_put(
 	e->created_at = k->created_at;
 	e->expires_at = k->expires_at;
 	e->last_used_at = k->last_used_at;
+	e->scopes = k->scopes;
 	memcpy(e->prefix, k->prefix, pl + 1);
 	e->name_len = (uint16_t)nl;
 	if (nl > 0)

@@ -78,12 +78,13 @@
 	    const unsigned char *cookie_hash, int64_t now, gh_id *sid,        \
 	    gh_id *user_id), (s, cookie_hash, now, sid, user_id))             \
 	X(INV, user_set_password, (struct gh_store *s, gh_id id,              \
-	    const char *new_hash, int64_t now), (s, id, new_hash, now))       \
+	    const char *new_hash, int64_t now, bool keep_keys), (s, id,       \
+	    new_hash, now, keep_keys))                                        \
 	X(FWD, apikey_create, (struct gh_store *s, gh_id user_id,             \
 	    const char *name, const char *prefix, const unsigned char *hash,  \
-	    int64_t now, int64_t expires_at, struct gh_arena *a,              \
-	    struct gh_apikey *out), (s, user_id, name, prefix, hash, now,     \
-	    expires_at, a, out))                                              \
+	    int64_t now, int64_t expires_at, unsigned scopes,                 \
+	    struct gh_arena *a, struct gh_apikey *out), (s, user_id, name,    \
+	    prefix, hash, now, expires_at, scopes, a, out))                   \
 	X(OWN, apikey_by_prefix, (struct gh_store *s, const char *prefix,     \
 	    struct gh_arena *a, struct gh_apikey *out), (s, prefix, a, out))  \
 	X(OWN, apikey_touch, (struct gh_store *s, gh_id id, int64_t now), (   \

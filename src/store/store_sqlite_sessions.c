@@ -40,12 +40,13 @@ enum {
 	Q_SESSION_SET_COOKIE,
 	Q_SESSION_BY_COOKIE,
 	Q_COUNTER_PURGE,
+	Q_KEYS_REVOKE_ALL,
 	Q_END
 };
 
 #define KEY_COLS                                                               \
 	"id, user_id, name, prefix, secret_hash, created_at, expires_at, "     \
-	"last_used_at"
+	"last_used_at, scopes"
 
 static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
 #define Q(id) [(id)-GH_SQLITE_SLOT_SESSIONS]
@@ -83,8 +84,8 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
     Q(Q_REVOKE_ALL) = "UPDATE sessions SET revoked_at = ?2 "
                       "WHERE user_id = ?1 AND revoked_at IS NULL",
     Q(Q_KEY_INSERT) = "INSERT INTO api_keys (user_id, name, prefix, "
-                      "secret_hash, created_at, expires_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING " KEY_COLS,
+                      "secret_hash, created_at, expires_at, scopes) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING " KEY_COLS,
     Q(Q_KEY_BY_PREFIX) = "SELECT " KEY_COLS " FROM api_keys "
                          "WHERE prefix = ?1 AND revoked_at IS NULL",
     Q(Q_KEY_TOUCH) = "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
@@ -114,6 +115,8 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
      * names alike, they go */
     Q(Q_COUNTER_PURGE) = "DELETE FROM login_failures "
                          "WHERE kind = ?1 AND last_at <= ?2",
+    Q(Q_KEYS_REVOKE_ALL) = "UPDATE api_keys SET revoked_at = ?2 "
+                           "WHERE user_id = ?1 AND revoked_at IS NULL",
 #undef Q
 };
 
@@ -511,7 +514,8 @@ gh_sqlite_session_by_cookie(struct gh_store *gs,
 }
 
 static enum gh_err
-set_password(struct gh_store *gs, gh_id id, const char *hash, int64_t now)
+set_password(struct gh_store *gs, gh_id id, const char *hash, int64_t now,
+    bool keep_keys)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
@@ -536,7 +540,19 @@ set_password(struct gh_store *gs, gh_id id, const char *hash, int64_t now)
 	}
 	sqlite3_bind_int64(st, 1, id);
 	bind_time(st, 2, now);
-	if ((r = run(c, st, "revoke all")) != GH_OK || (r = commit(c)) != GH_OK)
+	if ((r = run(c, st, "revoke all")) != GH_OK)
+		goto fail;
+	if (!keep_keys) {
+		if ((st = q(c, Q_KEYS_REVOKE_ALL)) == NULL) {
+			r = GH_ERR_DB;
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		bind_time(st, 2, now);
+		if ((r = run(c, st, "revoke keys")) != GH_OK)
+			goto fail;
+	}
+	if ((r = commit(c)) != GH_OK)
 		goto fail;
 	return GH_OK;
 fail:
@@ -545,10 +561,10 @@ fail:
 }
 
 enum gh_err
-gh_sqlite_user_set_password(
-    struct gh_store *gs, gh_id id, const char *new_hash, int64_t now)
+gh_sqlite_user_set_password(struct gh_store *gs, gh_id id, const char *new_hash,
+    int64_t now, bool keep_keys)
 {
-	GH_SQLITE_LOCKED(set_password(gs, id, new_hash, now));
+	GH_SQLITE_LOCKED(set_password(gs, id, new_hash, now, keep_keys));
 }
 
 static void
@@ -566,6 +582,7 @@ row_key(sqlite3_stmt *st, struct gh_arena *a, struct gh_apikey *k)
 	k->created_at = gh_sqlite_col_time(st, 5);
 	k->expires_at = gh_sqlite_col_time(st, 6);
 	k->last_used_at = gh_sqlite_col_time(st, 7);
+	k->scopes = (unsigned)sqlite3_column_int(st, 8);
 }
 
 static enum gh_err
@@ -585,13 +602,15 @@ one_key(struct gh_sqlite_conn *c, sqlite3_stmt *st, struct gh_arena *a,
 static enum gh_err
 key_create(struct gh_store *gs, gh_id user_id, const char *name,
     const char *prefix, const unsigned char *hash, int64_t now,
-    int64_t expires_at, struct gh_arena *a, struct gh_apikey *out)
+    int64_t expires_at, unsigned scopes, struct gh_arena *a,
+    struct gh_apikey *out)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
 
 	if (c == NULL || (st = q(c, Q_KEY_INSERT)) == NULL)
 		return GH_ERR_DB;
+	sqlite3_bind_int(st, 7, (int)scopes);
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, prefix, -1, SQLITE_STATIC);
@@ -605,10 +624,11 @@ key_create(struct gh_store *gs, gh_id user_id, const char *name,
 enum gh_err
 gh_sqlite_apikey_create(struct gh_store *gs, gh_id user_id, const char *name,
     const char *prefix, const unsigned char *hash, int64_t now,
-    int64_t expires_at, struct gh_arena *a, struct gh_apikey *out)
+    int64_t expires_at, unsigned scopes, struct gh_arena *a,
+    struct gh_apikey *out)
 {
 	GH_SQLITE_LOCKED(key_create(
-	    gs, user_id, name, prefix, hash, now, expires_at, a, out));
+	    gs, user_id, name, prefix, hash, now, expires_at, scopes, a, out));
 }
 
 enum gh_err

@@ -10,7 +10,8 @@ import pytest
 from ghtest import (KEY_FORBIDDEN, NOT_AUTH, assert_401, assert_422,
                     assert_no_secret, bearer, is_int, login_response,
                     make_api_key, make_todo, new_full_user, parse_ts,
-                    refresh_json, sid_of, unique_name, utcnow)
+                    private_client, refresh_json, sid_of, unique_name,
+                    utcnow)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -40,7 +41,7 @@ def test_create_key(client):
     assert r.status_code == 201, r.text
     d = r.json()
     assert set(d) >= {"id", "name", "prefix", "key", "created_at",
-                      "expires_at", "last_used_at"}, d
+                      "expires_at", "last_used_at", "scopes"}, d
     assert is_int(d["id"]) and d["id"] > 0
     assert d["name"] == "ci deploy"
     m = re.fullmatch(KEY_RE, d["key"])
@@ -50,8 +51,11 @@ def test_create_key(client):
     assert len(m.group(2)) >= 43, d["key"]
     assert re.fullmatch(TS_RE, d["created_at"])
     assert abs((parse_ts(d["created_at"]) - before).total_seconds()) < 60
-    assert d["expires_at"] is None
+    # no expires_in_days: API_KEY_MAX_DAYS (365) from now
+    want = utcnow() + dt.timedelta(days=365)
+    assert abs((parse_ts(d["expires_at"]) - want).total_seconds()) < 300
     assert d["last_used_at"] is None
+    assert d["scopes"] == ["read", "write"]     # a user's key: no admin
     for k in d:
         assert "hash" not in k.lower(), d
 
@@ -63,7 +67,7 @@ def test_keys_are_distinct(client):
     assert a["prefix"] != b["prefix"]
 
 
-@pytest.mark.parametrize("days", [1, 30, 3650])
+@pytest.mark.parametrize("days", [1, 30, 365])
 def test_create_key_with_expiry(client, days):
     u = new_full_user(client)
     d = make_api_key(client, u, expires_in_days=days)
@@ -354,3 +358,85 @@ def test_many_keys(client):
     for d in made:
         r = client.get("/users/me", headers=kh(d["key"]))
         assert r.status_code == 200 and r.json()["id"] == u.id
+
+
+# ---------------------------------------------------------------- scopes
+
+def test_scopes_decide_what_a_key_may_do(client, admin):
+    u = new_full_user(client)
+    ro = make_api_key(client, u, scopes=["read"])
+    wo = make_api_key(client, u, scopes=["write"])
+    assert ro["scopes"] == ["read"] and wo["scopes"] == ["write"]
+    # read: GET yes, a write no (403 with the scope named)
+    assert client.get("/users/me", headers=kh(ro["key"])).status_code == 200
+    r = client.post("/posts", headers=kh(ro["key"]),
+                    json={"title": "t", "content": "c"})
+    assert r.status_code == 403, r.text
+    assert r.json() == {"detail": "This API key lacks the write scope"}
+    # write: a write yes, a GET no
+    r = client.post("/posts", headers=kh(wo["key"]),
+                    json={"title": "t", "content": "c"})
+    assert r.status_code == 201, r.text
+    r = client.get("/users/me", headers=kh(wo["key"]))
+    assert r.status_code == 403, r.text
+    assert r.json() == {"detail": "This API key lacks the read scope"}
+    # the list shows them
+    listed = {k["id"]: k["scopes"] for k in
+              client.get("/api-keys", headers=u.headers).json()}
+    assert listed[ro["id"]] == ["read"] and listed[wo["id"]] == ["write"]
+
+
+def test_admin_scope_is_for_admins_only(client, admin):
+    u = new_full_user(client)
+    r = client.post("/api-keys", headers=u.headers,
+                    json={"name": "n", "scopes": ["read", "admin"]})
+    assert r.status_code == 403, r.text
+    assert r.json() == {"detail": "Only an admin's key can have the admin "
+                                  "scope"}
+    assert client.get("/api-keys", headers=u.headers).json() == []
+    # an admin's key by default carries every scope ...
+    full = make_api_key(client, admin)
+    assert full["scopes"] == ["read", "write", "admin"]
+    r = client.get("/admin/users", headers=kh(full["key"]))
+    assert r.status_code == 200, r.text
+    # ... and one made without admin cannot reach the admin routes
+    plain = make_api_key(client, admin, scopes=["read", "write"])
+    r = client.get("/admin/users", headers=kh(plain["key"]))
+    assert r.status_code == 403, r.text
+    assert r.json() == {"detail": "This API key lacks the admin scope"}
+    assert client.get("/users/me", headers=kh(plain["key"])).status_code == 200
+    for k in (full, plain):
+        client.delete(f"/api-keys/{k['id']}", headers=admin.headers)
+
+
+@pytest.mark.parametrize("scopes, loc", [
+    ([], ["body", "scopes"]),
+    (["root"], ["body", "scopes", 0]),
+    (["read", "READ"], ["body", "scopes", 1]),
+    ("read", ["body", "scopes"]),
+    ([1], ["body", "scopes", 0]),
+])
+def test_bad_scopes_are_422(client, scopes, loc):
+    u = new_full_user(client)
+    r = client.post("/api-keys", headers=u.headers,
+                    json={"name": "n", "scopes": scopes})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == loc
+
+
+def test_key_lifetime_is_bounded_by_configuration(spawn_server):
+    sp = spawn_server(env={"API_KEY_MAX_DAYS": "30"})
+    c = private_client(sp)
+    try:
+        u = new_full_user(c)
+        d = make_api_key(c, u)
+        want = utcnow() + dt.timedelta(days=30)
+        assert abs((parse_ts(d["expires_at"]) - want).total_seconds()) < 300
+        r = c.post("/api-keys", headers=u.headers,
+                   json={"name": "n", "expires_in_days": 31})
+        assert r.status_code == 422, r.text
+        e = r.json()["detail"][0]
+        assert e["loc"] == ["body", "expires_in_days"]
+        assert e["msg"] == "ensure this value is less than or equal to 30"
+    finally:
+        c.close()

@@ -136,6 +136,7 @@ def test_account_user_flow(account, page, client):
     # change the password: every session ends, this one too
     page.fill(By.ID, "current-password", u.password)
     page.fill(By.ID, "new-password", NEW_PASSWORD)
+    page.click(By.ID, "keep-keys")              # keep the key made above
     page.click(By.CSS_SELECTOR, "#password-form button[type=submit]")
     status_says(page, "Password changed")
     shown(page, "signin")

@@ -52,10 +52,23 @@ def test_old_sessions_are_not_listed_after_change(client):
     assert [s["id"] for s in r.json()] == [sid_of(body["access_token"])]
 
 
-def test_api_keys_survive_password_change(client):
+def test_api_keys_end_with_a_password_change(client):
+    """A key minted with a stolen token must not outlive the victim's
+    password change."""
     u = new_full_user(client)
     key = make_api_key(client, u)["key"]
     assert change(client, u).status_code == 204
+    assert_401(client.get("/users/me", headers={"X-API-Key": key}))
+
+
+def test_api_keys_survive_a_password_change_when_asked(client):
+    u = new_full_user(client)
+    key = make_api_key(client, u)["key"]
+    r = client.post("/users/me/password", headers=u.headers,
+                    json={"current_password": u.password,
+                          "new_password": NEW_PASSWORD,
+                          "keep_api_keys": True})
+    assert r.status_code == 204, r.text
     r = client.get("/users/me", headers={"X-API-Key": key})
     assert r.status_code == 200, r.text
     assert r.json()["id"] == u.id

@@ -212,7 +212,7 @@ make_users(struct gh_arena *a)
 		snprintf(prefix, sizeof(prefix), "%012zx", i + 1);
 		gh_token_new(secret_part, h);
 		assert_int_equal(gh_store_apikey_create(app.store, u.id, "t",
-		                     prefix, h, now, 0, a, &k),
+		                     prefix, h, now, 0, 7, a, &k),
 		    GH_OK);
 		snprintf(
 		    c->key, sizeof(c->key), "gh_%s_%s", prefix, secret_part);

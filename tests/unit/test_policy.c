@@ -187,6 +187,28 @@ test_role_allows_ordering(void **state)
 	assert_false(gh_policy_role_allows((enum gh_role) - 1, GH_ROLE_ADMIN));
 }
 
+/* API-key scopes: names both ways, and what a request needs. */
+static void
+test_scopes(void **state)
+{
+	(void)state;
+	assert_int_equal(gh_scope_parse("read", 4), GH_SCOPE_READ);
+	assert_int_equal(gh_scope_parse("write", 5), GH_SCOPE_WRITE);
+	assert_int_equal(gh_scope_parse("admin", 5), GH_SCOPE_ADMIN);
+	assert_int_equal(gh_scope_parse("READ", 4), 0);
+	assert_int_equal(gh_scope_parse("rea", 3), 0);
+	assert_int_equal(gh_scope_parse("readx", 5), 0);
+	assert_string_equal(gh_scope_name(GH_SCOPE_WRITE), "write");
+	assert_null(gh_scope_name(GH_SCOPE_READ | GH_SCOPE_WRITE));
+	assert_null(gh_scope_name(0));
+	assert_int_equal(gh_policy_scope_needed(true, false), GH_SCOPE_READ);
+	assert_int_equal(gh_policy_scope_needed(false, false), GH_SCOPE_WRITE);
+	assert_int_equal(gh_policy_scope_needed(true, true), GH_SCOPE_ADMIN);
+	assert_int_equal(gh_policy_scope_needed(false, true), GH_SCOPE_ADMIN);
+	assert_int_equal(
+	    GH_SCOPE_ALL, GH_SCOPE_READ | GH_SCOPE_WRITE | GH_SCOPE_ADMIN);
+}
+
 int
 main(void)
 {
@@ -197,6 +219,7 @@ main(void)
 	    cmocka_unit_test(test_role_names),
 	    cmocka_unit_test(test_role_parse_rejects),
 	    cmocka_unit_test(test_role_allows_ordering),
+	    cmocka_unit_test(test_scopes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,7 +184,8 @@ test_password_change_is_seen_at_once(void **state)
 	load(f, &u, &live);
 	ver = u.token_version;
 	assert_int_equal(
-	    gh_store_user_set_password(f->s, f->u.id, HASH_B, T0 + 1), GH_OK);
+	    gh_store_user_set_password(f->s, f->u.id, HASH_B, T0 + 1, false),
+	    GH_OK);
 	load(f, &u, &live);
 	assert_int_not_equal(u.token_version, ver);
 	assert_false(live); /* a password change ends every session */
@@ -225,11 +226,12 @@ test_apikey_revoke_is_seen_at_once(void **state)
 	struct gh_apikey k, got;
 
 	assert_int_equal(gh_store_apikey_create(f->s, f->u.id, "ci",
-	                     "0123456789ab", h, T0, 0, f->a, &k),
+	                     "0123456789ab", h, T0, 0, 3, f->a, &k),
 	    GH_OK);
 	assert_int_equal(
 	    gh_store_apikey_by_prefix(f->s, "0123456789ab", f->a, &got), GH_OK);
 	assert_int_equal(got.id, k.id);
+	assert_int_equal(got.scopes, 3);
 	/* cached: a change behind the store's back is not seen */
 	behind_our_back(f,
 	    "UPDATE api_keys SET name = 'renamed' "

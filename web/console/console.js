@@ -233,14 +233,19 @@
     });
     $("password-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
+      var keep = $("keep-keys").checked;
       api("POST", "/users/me/password", {
         current_password: $("current-password").value,
-        new_password: $("new-password").value
+        new_password: $("new-password").value,
+        keep_api_keys: keep
       }).then(function () {
         $("current-password").value = "";
         $("new-password").value = "";
+        $("keep-keys").checked = false;
         showSignin();
-        status("Password changed. Every session ended: sign in again.");
+        status(keep ? "Password changed. Every session ended: sign in again."
+                    : "Password changed. Every session and API key ended: " +
+                      "sign in again.");
       }).catch(fail);
     });
     $("key-form").addEventListener("submit", function (ev) {
