@@ -20,6 +20,7 @@
 #include "util/netaddr.h"
 
 struct MHD_Connection;
+struct MHD_Response;
 struct gh_route;
 struct gh_conn_track;
 
@@ -92,8 +93,19 @@ struct gh_req {
 	void *hstate; /* the handler's state across calls */
 
 	struct gh_fail fail; /* the recorded failure (resp.h gh_fail*) */
-	bool responded;      /* a response has been queued */
-	bool dispatched;     /* router and guard have run */
+	/* An answer barrier: while barrier is set, resp.c holds the answer
+	 * (held, held_status) instead of sending it; once the handler has
+	 * returned, the server suspends the request and calls barrier(req),
+	 * which does its work (the audit log's: commit the request's audit
+	 * rows) and resumes the request; then the held answer is sent.
+	 * barrier_state is the application's (its pending work). */
+	void (*barrier)(struct gh_req *req);
+	void *barrier_state;
+	struct MHD_Response *held;
+	unsigned held_status;
+	bool barrier_running;
+	bool responded;  /* a response has been queued */
+	bool dispatched; /* router and guard have run */
 	bool headers_checked;
 	int64_t started_usec;
 	struct gh_conn_track *track;

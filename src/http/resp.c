@@ -52,12 +52,35 @@ queue(struct gh_req *req, unsigned status, struct MHD_Response *r)
 	        NULL)
 		MHD_add_response_header(
 		    r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (req->barrier != NULL && !req->barrier_running) {
+		/* sent by gh_resp_release once the barrier is passed */
+		if (req->held != NULL)
+			MHD_destroy_response(req->held);
+		req->held = r;
+		req->held_status = status;
+		req->responded = true;
+		return GH_OK;
+	}
 	ok = MHD_queue_response(req->conn, status, r);
 	MHD_destroy_response(r);
 	if (ok != MHD_YES)
 		return GH_ERR_INTERNAL;
 	req->responded = true;
 	return GH_OK;
+}
+
+enum gh_err
+gh_resp_release(struct gh_req *req)
+{
+	struct MHD_Response *r = req->held;
+	enum MHD_Result ok;
+
+	if (r == NULL)
+		return GH_OK;
+	req->held = NULL;
+	ok = MHD_queue_response(req->conn, req->held_status, r);
+	MHD_destroy_response(r);
+	return ok == MHD_YES ? GH_OK : GH_ERR_INTERNAL;
 }
 
 static struct MHD_Response *

@@ -65,6 +65,9 @@ void gh_resp_fail(struct gh_req *req, enum gh_err e);
 /* Free what a recorded failure owns (at request completion). */
 void gh_fail_release(struct gh_req *req);
 
+/* Send the answer held while the request's barrier ran (req.h). */
+enum gh_err gh_resp_release(struct gh_req *req);
+
 /* ---- answering ------------------------------------------------------ */
 
 /* 2xx/4xx with a JSON body; steals the reference to body. */

@@ -241,6 +241,8 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	track_set(req->track, T_IDLE);
 	gh_input_release(req);
 	gh_fail_release(req);
+	if (req->held != NULL) /* the client left during the barrier */
+		MHD_destroy_response(req->held);
 	if (req->body != NULL) {
 		sodium_memzero(req->body, req->body_cap);
 		free(req->body);
@@ -368,14 +370,23 @@ append_body(struct gh_server *s, struct gh_req *req, const char *data, size_t n)
 static void
 finish(struct gh_req *req, enum gh_err r)
 {
-	if (req->deferred || req->responded)
+	if (req->deferred)
 		return;
-	if (r == GH_OK) {
-		gh_log_error_f("%s %s: handler produced no response",
-		    gh_method_name(req->method), req->route->pattern);
-		r = gh_fail(req, GH_ERR_INTERNAL, NULL);
+	if (!req->responded) {
+		if (r == GH_OK) {
+			gh_log_error_f("%s %s: handler produced no response",
+			    gh_method_name(req->method), req->route->pattern);
+			r = gh_fail(req, GH_ERR_INTERNAL, NULL);
+		}
+		gh_resp_fail(req, r);
 	}
-	gh_resp_fail(req, r);
+	/* an answer held by the request's barrier (req.h): run it; the
+	 * answer goes once it resumes the request */
+	if (req->held != NULL && !req->barrier_running) {
+		req->barrier_running = true;
+		gh_req_suspend(req);
+		req->barrier(req);
+	}
 }
 
 /* "GET, HEAD, POST" for an allow mask. */
@@ -535,6 +546,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (gh_time_now_usec() - req->started_usec >
 		    (int64_t)s->o.request_timeout_s * 1000000)
 			return MHD_NO; /* a trickling body */
+		return MHD_YES;
+	}
+	if (req->barrier_running) { /* the barrier is passed */
+		req->deferred = false;
+		gh_resp_release(req);
 		return MHD_YES;
 	}
 	if (req->responded)

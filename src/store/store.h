@@ -378,6 +378,12 @@ enum gh_err gh_store_user_delete(struct gh_store *s, gh_id id);
 enum gh_err gh_store_audit_add(
     struct gh_store *s, const struct gh_audit_entry *e);
 
+/* Write one entry now, in the caller's write (a group-commit job): it
+ * commits with the batch that carries it.  Entries that must be on disk
+ * before their request is answered go this way (handlers/audit.c). */
+enum gh_err gh_store_audit_write(
+    struct gh_store *s, const struct gh_audit_entry *e);
+
 /* Entries newest first with id < before_id (0: from the newest), at most
  * limit, optionally only of user_id (0: any) and event (NULL: any). */
 enum gh_err gh_store_audit_list(struct gh_store *s, gh_id before_id,

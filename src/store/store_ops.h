@@ -128,6 +128,8 @@
 	X(INV, user_delete, (struct gh_store *s, gh_id id), (s, id))          \
 	X(FWD, audit_add, (struct gh_store *s,                                \
 	    const struct gh_audit_entry *e), (s, e))                          \
+	X(FWD, audit_write, (struct gh_store *s,                              \
+	    const struct gh_audit_entry *e), (s, e))                          \
 	X(FWD, audit_list, (struct gh_store *s, gh_id before_id,               \
 	    int64_t limit, gh_id user_id, const char *event,                  \
 	    gh_store_audit_fn fn, void *ctx), (s, before_id, limit, user_id,  \

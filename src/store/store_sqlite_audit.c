@@ -1,7 +1,9 @@
 /*
  * store_sqlite_audit.c - the audit log, SQLite.
  *
- * gh_sqlite_audit_add copies the entry into a queue and wakes the
+ * gh_sqlite_audit_write inserts an entry in the caller's write (the
+ * group-commit batch of its request: it is on disk before the request is
+ * answered).  gh_sqlite_audit_add copies the entry into a queue and wakes the
  * store's background thread, which writes whatever has queued up in one
  * transaction (gh_sqlite_audit_flush): under load many rows share one
  * commit, and no request waits for its audit row.  The queue is flushed
@@ -196,6 +198,12 @@ str_size(const char *str)
 }
 
 enum gh_err
+gh_sqlite_audit_write(struct gh_store *gs, const struct gh_audit_entry *e)
+{
+	GH_SQLITE_LOCKED(s_audit_add(gs, e));
+}
+
+enum gh_err
 gh_sqlite_audit_add(struct gh_store *gs, const struct gh_audit_entry *e)
 {
 	struct sqlite_store *s = (struct sqlite_store *)gs;
@@ -268,8 +276,14 @@ s_audit_flush(struct gh_store *gs)
 	if (c == NULL)
 		r = GH_ERR_DB;
 	else if ((r = gh_sqlite_tx_begin(c)) == GH_OK) {
+		/* a row SQLite refuses (a constraint) is logged and skipped:
+		 * it must not take the others down with it */
 		for (row = head; row != NULL && r == GH_OK; row = row->next)
-			r = s_audit_add(gs, &row->e);
+			if ((r = s_audit_add(gs, &row->e)) == GH_ERR_CONFLICT) {
+				gh_log_error_f("audit row %s refused",
+				    row->e.event ? row->e.event : "?");
+				r = GH_OK;
+			}
 		if (r == GH_OK)
 			r = gh_sqlite_tx_commit(c);
 		if (r != GH_OK)

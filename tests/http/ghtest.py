@@ -479,6 +479,14 @@ class ServerProcess:
         self.returncode, self.killed = stop_pid_process(self.proc)
         return self.returncode
 
+    def crash(self):
+        """SIGKILL the server we started, by PID, as a power cut would stop
+        it (no shutdown of any kind); start() brings it back on the same
+        data folder.  The kill is not a failure of the run."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.returncode = None
+
     def log(self, limit=20000):
         try:
             with open(self.stderr_path, "rb") as f:
