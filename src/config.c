@@ -103,6 +103,9 @@ static const struct cfg_row rows[] = {
         "before 429"},
     {"REGISTER_WINDOW_SECONDS", NULL, T_INT, OFF(register_window_seconds), 1,
         86400, "3600", 0, "registrations are counted over this window"},
+    {"SESSION_MAX_DAYS", NULL, T_INT, OFF(session_max_days), 1, 3650, "30", 0,
+        "a session (its refresh tokens, its console cookie) ends this long "
+        "after its login, however often it is refreshed"},
     {"API_KEY_MAX_DAYS", NULL, T_INT, OFF(api_key_max_days), 1, 3650, "365", 0,
         "the longest an API key lives (and how long one made without "
         "expires_in_days does)"},

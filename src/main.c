@@ -211,6 +211,8 @@ main(int argc, char **argv)
 		gh_fatal("cannot open the database %s", cfg.db_path);
 	gh_store_cache_enable(app.store, (unsigned)cfg.auth_cache_entries,
 	    cfg.auth_cache_ttl_ms * 1000);
+	gh_store_set_session_max(
+	    app.store, cfg.session_max_days * 86400LL * 1000000);
 	app.jwt = gh_jwt_key_new(
 	    (const unsigned char *)cfg.secret_key, strlen(cfg.secret_key));
 	app.pw.opslimit = (unsigned long long)cfg.password_hash_iterations;

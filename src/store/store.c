@@ -42,6 +42,12 @@ gh_store_cache_enable(struct gh_store *s, unsigned slots, int64_t ttl_usec)
 }
 
 void
+gh_store_set_session_max(struct gh_store *s, int64_t usec)
+{
+	s->session_max_usec = usec > 0 ? usec : 0;
+}
+
+void
 gh_store_close(struct gh_store *s)
 {
 	if (s == NULL)

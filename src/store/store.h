@@ -147,7 +147,14 @@ struct gh_store {
 	const struct gh_store_ops *ops;
 	struct gh_store_cache *cache;     /* store.c's; NULL when off */
 	struct gh_store_batcher *batcher; /* store.c's */
+	/* SESSION_MAX_DAYS: a session ends this long after its login,
+	 * however often it is refreshed (0: no bound); set once, before
+	 * use (gh_store_set_session_max) */
+	int64_t session_max_usec;
 };
+
+/* Bound every session's life (see struct gh_store); call after open. */
+void gh_store_set_session_max(struct gh_store *s, int64_t usec);
 
 /*
  * Open the database named by path_or_url (a SQLite file path for now),

@@ -61,7 +61,8 @@ static const char *const sql[Q_END - GH_SQLITE_SLOT_SESSIONS] = {
                           "token_hash, created_at, expires_at) "
                           "VALUES (?1, ?2, ?3, ?4)",
     Q(Q_REFRESH_FIND) = "SELECT rt.id, rt.session_id, rt.expires_at, "
-                        "rt.spent_at, s.revoked_at IS NOT NULL, s.user_id "
+                        "rt.spent_at, s.revoked_at IS NOT NULL, s.user_id, "
+                        "s.created_at "
                         "FROM refresh_tokens rt JOIN sessions s "
                         "ON s.id = rt.session_id WHERE rt.token_hash = ?1",
     Q(Q_REFRESH_SPEND) = "UPDATE refresh_tokens SET spent_at = ?2 "
@@ -222,6 +223,8 @@ session_create(struct gh_store *gs, gh_id user_id, const unsigned char *hash,
 
 	if (c == NULL || (r = begin(c)) != GH_OK)
 		return GH_ERR_DB;
+	if (gs->session_max_usec > 0)
+		expires_at = GH_MIN(expires_at, now + gs->session_max_usec);
 	r = GH_ERR_DB;
 	if ((st = q(c, Q_SESSION_INSERT)) == NULL)
 		goto fail;
@@ -289,7 +292,7 @@ refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
     enum gh_refresh_result *res)
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
-	int64_t tok_id, tok_exp, spent = 0;
+	int64_t tok_id, tok_exp, spent = 0, born;
 	bool spent_set, revoked;
 	gh_id user_id;
 	sqlite3_stmt *st;
@@ -321,6 +324,13 @@ refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 		spent = gh_sqlite_col_time(st, 3);
 	revoked = sqlite3_column_int(st, 4) != 0;
 	user_id = sqlite3_column_int64(st, 5);
+	/* the session's absolute end: no rotation moves it */
+	if (gs->session_max_usec > 0) {
+		born = gh_sqlite_col_time(st, 6);
+		if (born + gs->session_max_usec <= now)
+			tok_exp = 0; /* over: as an expired token */
+		expires_at = GH_MIN(expires_at, born + gs->session_max_usec);
+	}
 	sqlite3_reset(st);
 
 	if ((r = load_user(c, user_id, a, u)) != GH_OK) {

@@ -293,3 +293,25 @@ def test_default_grace_is_zero(client):
     assert refresh_json(client, spent).status_code == 200
     assert_401(refresh_json(client, spent))       # at once, no grace
 
+
+
+def test_session_has_an_absolute_lifetime(spawn_server):
+    """SESSION_MAX_DAYS after its login a session ends, however often it
+    was refreshed (every rotation used to push its end forward)."""
+    sp = spawn_server(env={"SESSION_MAX_DAYS": "2",
+                           "REFRESH_TOKEN_EXPIRE_DAYS": "7"}, clock=True)
+    c = private_client(sp)
+    try:
+        u = new_full_user(c)
+        token = u.refresh_token
+        for _ in range(3):               # a refresh every 15 hours
+            sp.advance_clock(15 * 3600)
+            r = refresh_json(c, token)
+            assert r.status_code == 200, r.text
+            token = r.json()["refresh_token"]
+        sp.advance_clock(3 * 3600 + 1)   # 48 h and a second after login
+        assert_refresh_refused(refresh_json(c, token))
+        # a new login starts a new session
+        assert login_full(c, u.username, u.password)["refresh_token"]
+    finally:
+        c.close()
