@@ -19,7 +19,8 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(WARN) $(HARDEN) \
 # --as-needed: a library none of our code calls is not even loaded
 # (libcrypto is linked for the tests' independent HMAC oracle only)
 LDFLAGS := -pthread -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libunistring (usernames, util/username.c) ships no .pc file
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE -O1
 

@@ -9,7 +9,7 @@ set -euo pipefail
 BUILD=(
 	build-essential pkg-config
 	libmicrohttpd-dev libjansson-dev libsodium-dev libcrypt-dev libssl-dev
-	libsqlite3-dev nodejs npm
+	libsqlite3-dev libunistring-dev nodejs npm
 )
 TEST=(
 	"${BUILD[@]}" clang-format cppcheck clang libclang-rt-14-dev

@@ -16,7 +16,10 @@
 /* ---- request bodies ----------------------------------------------------- */
 
 static const struct gh_field user_create_fields[] = {
-    {"username", GH_F_STR, GH_F_REQ, 1, GH_USERNAME_MAX},
+    {"username", GH_F_STR, GH_F_REQ | GH_F_USERNAME, 1, GH_USERNAME_MAX,
+        .description = "RFC 8265 (UsernameCasePreserved): letters and "
+                       "digits of any script and printable ASCII, no "
+                       "spaces, in NFC; unique regardless of case"},
     {"email", GH_F_EMAIL, GH_F_REQ, 0, GH_EMAIL_MAX,
         .description = "a syntactically valid address; unique, compared "
                        "case-insensitively"},

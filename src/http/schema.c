@@ -13,6 +13,7 @@
 
 #include "http/resp.h"
 #include "http/schema.h"
+#include "util/username.h"
 #include "util/utf8.h"
 #include "util/validate.h"
 #include "util/banned.h"
@@ -27,7 +28,8 @@ err(json_t *errs, const struct gh_field *f, const char *msg, const char *type,
 static bool
 check_str(const struct gh_field *f, json_t *v, json_t *errs)
 {
-	char msg[96];
+	const char *why = NULL;
+	char msg[160];
 	size_t n;
 
 	if (!json_is_string(v)) {
@@ -51,6 +53,15 @@ check_str(const struct gh_field *f, json_t *v, json_t *errs)
 		    (long long)f->max);
 		err(errs, f, msg, "value_error.any_str.max_length",
 		    json_pack("{s:I}", "limit_value", (json_int_t)f->max));
+		return false;
+	}
+	if ((f->flags & GH_F_USERNAME) &&
+	    (gh_utf8_has_nul(json_string_value(v), json_string_length(v)) ||
+	        !gh_username_check(
+	            json_string_value(v), json_string_length(v), &why))) {
+		snprintf(msg, sizeof(msg), "username %s",
+		    why != NULL ? why : "contains a NUL byte");
+		err(errs, f, msg, "value_error.username", NULL);
 		return false;
 	}
 	return true;

@@ -36,6 +36,7 @@ enum gh_ftype {
 
 #define GH_F_REQ 1u      /* required */
 #define GH_F_NULLABLE 2u /* may also be null */
+#define GH_F_USERNAME 4u /* a new username: RFC 8265 (util/username.h) */
 
 struct gh_field {
 	const char *name;

@@ -14,12 +14,14 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
 #include "store/store_sqlite.h"
 #include "store/store_sqlite_int.h"
 #include "util/timefmt.h"
+#include "util/username.h"
 #include "util/banned.h"
 
 enum user_stmt {
@@ -45,11 +47,13 @@ static const char *const user_sql[U_COUNT] = {
     [U_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
     [U_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
     [U_USER_TAKEN] = "SELECT 1 FROM users WHERE username = ?1 "
+                     "OR username_fold = ?3 "
                      "OR lower(email) = lower(?2) LIMIT 1",
     [U_USER_ANY] = "SELECT 1 FROM users LIMIT 1",
     [U_USER_INSERT] = "INSERT INTO users (username, email, hashed_password, "
-                      "is_admin, role, is_active, created_at, token_version) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, 0) "
+                      "is_admin, role, is_active, created_at, token_version, "
+                      "username_fold) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, 0, ?7) "
                       "RETURNING " USER_COLS,
     [U_USER_REHASH] = "UPDATE users SET hashed_password = ?3 "
                       "WHERE id = ?1 AND hashed_password = ?2",
@@ -164,13 +168,16 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 {
 	struct gh_sqlite_conn *c = gh_sqlite_conn(gs);
 	sqlite3_stmt *st;
-	char ts[GH_TIME_BUFSZ];
+	char ts[GH_TIME_BUFSZ], fold[GH_USERNAME_FOLD_BUFSZ];
 	enum gh_err r;
 	bool first;
 	int rc;
 
 	if (c == NULL)
 		return GH_ERR_DB;
+	/* the name's case-folded form: "Admin" is taken when "admin" is */
+	if (!gh_username_fold(username, strlen(username), fold, sizeof(fold)))
+		return GH_ERR_INVALID;
 	if ((r = gh_sqlite_tx_begin(c)) != GH_OK)
 		return r;
 	r = GH_ERR_DB;
@@ -178,6 +185,7 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 		goto out_rollback;
 	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, fold, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW) {
@@ -205,6 +213,7 @@ s_user_create(struct gh_store *gs, const char *username, const char *email,
 	sqlite3_bind_int(st, 4, first ? 1 : 0);
 	sqlite3_bind_text(st, 5, first ? "admin" : "user", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, fold, -1, SQLITE_STATIC);
 	if ((r = one_user(c, st, a, out)) != GH_OK)
 		goto out_rollback;
 	if ((r = gh_sqlite_tx_commit(c)) != GH_OK)
