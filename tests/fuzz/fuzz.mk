@@ -48,10 +48,10 @@ FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -pthread $(FUZZ_WARN) -MMD -MP \
               -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
-FUZZ_LDLIBS = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_LDLIBS = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lunistring
 
 FUZZ_TARGETS := fuzz_jwt fuzz_form fuzz_router fuzz_dotenv fuzz_email \
-                fuzz_utf8 fuzz_json fuzz_cookie fuzz_forwarded
+                fuzz_utf8 fuzz_json fuzz_cookie fuzz_forwarded fuzz_username
 FUZZ_BINS    := $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 # The targets `fuzz` and `fuzz-smoke` run (all built either way), e.g.
 #   make fuzz FUZZ_RUN_TARGETS=fuzz_jwt FUZZ_SECONDS=600
@@ -70,6 +70,7 @@ FUZZ_SRC_fuzz_json   := src/util/utf8.c
 FUZZ_SRC_fuzz_cookie := src/util/cookie.c
 FUZZ_SRC_fuzz_forwarded := src/http/forwarded.c src/util/netaddr.c \
                            src/util/alloc.c
+FUZZ_SRC_fuzz_username := src/util/username.c src/util/utf8.c
 FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
                         $(FUZZ_OUT)/obj/gen/docs_assets.o \
                         $(FUZZ_OUT)/obj/gen/console_assets.o
@@ -86,6 +87,7 @@ FUZZ_MAXLEN_fuzz_utf8   := 512  # several 8-byte words
 FUZZ_MAXLEN_fuzz_json   := 4096
 FUZZ_MAXLEN_fuzz_cookie := 1024 # a few cookies
 FUZZ_MAXLEN_fuzz_forwarded := 1024 # a chain of a dozen proxies
+FUZZ_MAXLEN_fuzz_username  := 256  # 50 code points of up to 4 bytes
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 
