@@ -264,9 +264,13 @@ test_user_conflicts(void **state)
 	    {"alice2", "alice@example.com", GH_ERR_CONFLICT},
 	    {"alice3", "Alice@Example.COM", GH_ERR_CONFLICT},
 	    {"alice4", "ALICE@EXAMPLE.COM", GH_ERR_CONFLICT},
-	    /* usernames are exact (the seed's rule) */
-	    {"Alice", "capital@example.com", GH_OK},
-	    {"ALICE", "upper@example.com", GH_OK},
+	    /* a name equal but for case is taken (RFC 8265 folding) */
+	    {"Alice", "capital@example.com", GH_ERR_CONFLICT},
+	    {"ALICE", "upper@example.com", GH_ERR_CONFLICT},
+	    {"STRASSE", "s1@example.com", GH_OK},
+	    {"stra\xc3\x9f"
+	     "e",
+	        "s2@example.com", GH_ERR_CONFLICT},
 	    /* only ASCII folds: these are other addresses */
 	    {"eve", "\xc3\xa9ve@example.com", GH_OK},
 	    {"eve2", "\xc3\x89ve@example.com", GH_OK},
