@@ -263,7 +263,8 @@ def test_non_http_line_is_dropped_and_server_unaffected(server):
     with socket.create_connection((host, port), timeout=5) as sock:
         sock.sendall(b"GARBAGE\r\n\r\n")
         data = sock.recv(4096)
-    assert data == b"" or data.startswith(b"HTTP/1.1 4"), data
+    # libmicrohttpd closes the connection on a malformed request line
+    assert data == b"", data
     assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
 
 
