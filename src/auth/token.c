@@ -25,3 +25,24 @@ gh_token_hash(const char *tok, size_t len, unsigned char hash[GH_TOKEN_HASHSZ])
 {
 	crypto_hash_sha256(hash, (const unsigned char *)tok, len);
 }
+
+bool
+gh_apikey_parse(
+    const char *key, char prefix[GH_APIKEY_PREFIX_LEN + 1], const char **secret)
+{
+	const char *p, *us;
+	size_t n;
+
+	if (strncmp(key, "gh_", 3) != 0)
+		return false;
+	p = key + 3;
+	if ((us = strchr(p, '_')) == NULL)
+		return false;
+	n = (size_t)(us - p);
+	if (n != GH_APIKEY_PREFIX_LEN || strspn(p, "0123456789abcdef") < n)
+		return false;
+	memcpy(prefix, p, n);
+	prefix[n] = '\0';
+	*secret = us + 1;
+	return strlen(*secret) == GH_APIKEY_SECRET_LEN;
+}

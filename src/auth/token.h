@@ -10,6 +10,7 @@
 #ifndef GH_TOKEN_H
 #define GH_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define GH_TOKEN_LEN 43    /* base64url of 32 random bytes */
@@ -24,5 +25,19 @@ void gh_token_new(
 /* The SHA-256 of len bytes of a presented secret. */
 void gh_token_hash(
     const char *tok, size_t len, unsigned char hash[GH_TOKEN_HASHSZ]);
+
+/* API keys are "gh_" + 12 hex characters of prefix + "_" + 43 base64url
+ * characters of secret (256 bits). */
+#define GH_APIKEY_PREFIX_LEN 12
+#define GH_APIKEY_SECRET_LEN GH_TOKEN_LEN
+
+/*
+ * Split an API key "gh_<prefix>_<secret>" into its lookup prefix (12
+ * lower-case hex digits, NUL-terminated into prefix) and *secret (the
+ * rest of key: GH_APIKEY_SECRET_LEN characters); false when key has any
+ * other shape.  Pure; fuzzed (tests/fuzz/fuzz_apikey.c).
+ */
+bool gh_apikey_parse(const char *key, char prefix[GH_APIKEY_PREFIX_LEN + 1],
+    const char **secret);
 
 #endif /* GH_TOKEN_H */

@@ -137,28 +137,6 @@ accept_user(struct gh_req *req, struct gh_user *u, unsigned scopes)
 	return GH_OK;
 }
 
-/* Split "gh_<prefix>_<secret>"; false when malformed. */
-static bool
-key_parse(const char *key, char *prefix, size_t prefsz, const char **secret)
-{
-	const char *p, *us;
-	size_t n;
-
-	if (strncmp(key, "gh_", 3) != 0)
-		return false;
-	p = key + 3;
-	if ((us = strchr(p, '_')) == NULL)
-		return false;
-	n = (size_t)(us - p);
-	if (n != GH_APIKEY_PREFIX_LEN || n >= prefsz ||
-	    strspn(p, "0123456789abcdef") < n)
-		return false;
-	memcpy(prefix, p, n);
-	prefix[n] = '\0';
-	*secret = us + 1;
-	return strlen(*secret) == GH_APIKEY_SECRET_LEN;
-}
-
 static enum gh_err
 authn_key(struct gh_req *req, const char *key)
 {
@@ -173,7 +151,7 @@ authn_key(struct gh_req *req, const char *key)
 	enum gh_err r;
 
 	memset(&k, 0, sizeof(k));
-	if (!key_parse(key, prefix, sizeof(prefix), &secret))
+	if (!gh_apikey_parse(key, prefix, &secret))
 		return reject(req);
 	r = gh_store_apikey_by_prefix(app->store, prefix, req->arena, &k);
 	if (r == GH_ERR_DB)

@@ -34,11 +34,6 @@ struct gh_app {
 	size_t openapi_len;
 };
 
-/* API keys are "gh_" + 12 hex characters of prefix + "_" + 43 base64url
- * characters of secret (256 bits). */
-#define GH_APIKEY_PREFIX_LEN 12
-#define GH_APIKEY_SECRET_LEN GH_TOKEN_LEN
-
 /*
  * Read string field name of obj into *out (borrowed from obj), for the
  * bodies no schema describes (the console's sign-in).  Appends a

@@ -51,7 +51,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -pthread $(FUZZ_WARN) -MMD -MP \
 FUZZ_LDLIBS = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lunistring
 
 FUZZ_TARGETS := fuzz_jwt fuzz_form fuzz_router fuzz_dotenv fuzz_email \
-                fuzz_utf8 fuzz_json fuzz_cookie fuzz_forwarded fuzz_username
+                fuzz_utf8 fuzz_json fuzz_cookie fuzz_forwarded fuzz_username \
+                fuzz_apikey fuzz_hash
 FUZZ_BINS    := $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 # The targets `fuzz` and `fuzz-smoke` run (all built either way), e.g.
 #   make fuzz FUZZ_RUN_TARGETS=fuzz_jwt FUZZ_SECONDS=600
@@ -71,6 +72,8 @@ FUZZ_SRC_fuzz_cookie := src/util/cookie.c
 FUZZ_SRC_fuzz_forwarded := src/http/forwarded.c src/util/netaddr.c \
                            src/util/alloc.c
 FUZZ_SRC_fuzz_username := src/util/username.c src/util/utf8.c
+FUZZ_SRC_fuzz_apikey   := src/auth/token.c
+FUZZ_SRC_fuzz_hash     := src/auth/password.c src/util/alloc.c
 FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
                         $(FUZZ_OUT)/obj/gen/docs_assets.o \
                         $(FUZZ_OUT)/obj/gen/console_assets.o
@@ -88,6 +91,8 @@ FUZZ_MAXLEN_fuzz_json   := 4096
 FUZZ_MAXLEN_fuzz_cookie := 1024 # a few cookies
 FUZZ_MAXLEN_fuzz_forwarded := 1024 # a chain of a dozen proxies
 FUZZ_MAXLEN_fuzz_username  := 256  # 50 code points of up to 4 bytes
+FUZZ_MAXLEN_fuzz_apikey    := 128  # a key is 59 bytes
+FUZZ_MAXLEN_fuzz_hash      := 256  # a stored hash is under 128
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 
