@@ -132,6 +132,7 @@ build/bench/burst: bench/burst.c
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 bench: deps all build/bench/burst
 	bench/run.sh
+	$(PYTHON) bench/timing.py
 bench-smoke: all build/bench/burst
 	BENCH_SMOKE=1 BENCH_SKIP_SEED=1 bench/run.sh
 
