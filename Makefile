@@ -36,7 +36,7 @@ objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
        $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
 .PHONY: all san run test test-static test-servers unit unit-san http http-san \
-        http-seed crash deps deps-build \
+        http-seed crash soak deps deps-build \
         bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
 
@@ -120,6 +120,10 @@ http-san: build-san/gatehouse
 	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
 http-seed:
 	tests/http/run_against_seed.sh
+# 30 minutes of mixed load on the sanitizer build: RSS and descriptor
+# slopes, LeakSanitizer on exit (tests/soak/soak.py; SOAK_SECONDS to change)
+soak: deps san
+	$(PYTHON) tests/soak/soak.py
 # the crash test at length: 200 SIGKILLs mid-load (make test runs 10)
 crash: deps all
 	GH_BIN=build/gatehouse GH_CRASH_KILLS=$${GH_CRASH_KILLS:-200} \
