@@ -103,6 +103,10 @@ static const struct cfg_row rows[] = {
         "before 429"},
     {"REGISTER_WINDOW_SECONDS", NULL, T_INT, OFF(register_window_seconds), 1,
         86400, "3600", 0, "registrations are counted over this window"},
+    {"UNSAFE_SQLITE_SYNC_NORMAL", NULL, T_INT, OFF(unsafe_sqlite_sync_normal),
+        0, 1, "0", 0,
+        "1: do not fsync each commit (faster writes; a power cut may undo "
+        "answered writes, revocations included). Unsafe"},
     {"SESSION_MAX_DAYS", NULL, T_INT, OFF(session_max_days), 1, 3650, "30", 0,
         "a session (its refresh tokens, its console cookie) ends this long "
         "after its login, however often it is refreshed"},

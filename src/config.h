@@ -48,6 +48,7 @@ struct gh_config {
 	int64_t register_max_per_address, register_window_seconds;
 	int64_t api_key_max_days;
 	int64_t session_max_days;
+	int64_t unsafe_sqlite_sync_normal;
 	char *trusted_proxies; /* comma list of addresses */
 	char *cors_origins;    /* comma list; empty = CORS off */
 

@@ -213,6 +213,11 @@ main(int argc, char **argv)
 	    cfg.auth_cache_ttl_ms * 1000);
 	gh_store_set_session_max(
 	    app.store, cfg.session_max_days * 86400LL * 1000000);
+	if (cfg.unsafe_sqlite_sync_normal) {
+		app.store->relaxed_sync = true;
+		gh_log_warn_f("UNSAFE_SQLITE_SYNC_NORMAL=1: commits are not "
+		              "fsync'd; a power cut may undo answered writes");
+	}
 	app.jwt = gh_jwt_key_new(
 	    (const unsigned char *)cfg.secret_key, strlen(cfg.secret_key));
 	app.pw.opslimit = (unsigned long long)cfg.password_hash_iterations;

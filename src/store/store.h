@@ -151,6 +151,9 @@ struct gh_store {
 	 * however often it is refreshed (0: no bound); set once, before
 	 * use (gh_store_set_session_max) */
 	int64_t session_max_usec;
+	/* UNSAFE_SQLITE_SYNC_NORMAL: commits are not fsync'd (a power cut
+	 * may undo answered writes); set before the first write */
+	bool relaxed_sync;
 };
 
 /* Bound every session's life (see struct gh_store); call after open. */

@@ -157,6 +157,10 @@ gh_sqlite_conn(struct gh_store *gs)
 			sqlite3_exec(s->writer->db,
 			    "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT, NULL,
 			    NULL, NULL);
+			if (s->base.relaxed_sync) /* documented as unsafe */
+				sqlite3_exec(s->writer->db,
+				    "PRAGMA synchronous=NORMAL", NULL, NULL,
+				    NULL);
 		}
 		return s->writer;
 	}

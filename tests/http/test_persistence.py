@@ -6,7 +6,8 @@ import pytest
 
 from ghtest import (NO_PERMISSION, WRONG_LOGIN, Client, assert_401, bearer,
                     login_full, login_response, make_api_key, make_todo,
-                    new_full_user, new_user, refresh_json, sid_of)
+                    new_full_user, new_user, private_client, refresh_json,
+                    sid_of)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -127,3 +128,16 @@ def test_restart_keeps_issue4_state(spawn_server):
                 "apikey.create", "apikey.revoke"} <= events, events
     finally:
         c.close()
+
+
+def test_unsafe_sync_is_off_unless_asked_and_warned(spawn_server):
+    sp = spawn_server()
+    assert "UNSAFE_SQLITE_SYNC_NORMAL" not in sp.log()
+    sp2 = spawn_server(env={"UNSAFE_SQLITE_SYNC_NORMAL": "1"})
+    c = private_client(sp2)
+    try:
+        u = new_full_user(c)           # writes still work
+        assert c.get("/users/me", headers=u.headers).status_code == 200
+    finally:
+        c.close()
+    assert "UNSAFE_SQLITE_SYNC_NORMAL=1: commits are not fsync'd" in sp2.log()
