@@ -128,6 +128,14 @@ gh_audit(struct gh_req *req, const char *event, bool success, gh_id user_id,
 	e.ip = req->ip;
 	e.target_user_id = target_user_id;
 	e.detail = detail;
+	/* called inside a group-commit job (the request's own write): the
+	 * row joins that transaction and commits before the answer */
+	if (gh_store_in_batch(((struct gh_app *)req->app)->store)) {
+		if (gh_store_audit_write(
+		        ((struct gh_app *)req->app)->store, &e) != GH_OK)
+			gh_log_error_f("audit event %s not recorded", event);
+		return;
+	}
 	/* answered already (nothing holds it), or no room: the queue */
 	if ((req->responded && req->barrier == NULL) ||
 	    (p = gh_arena_alloc(req->arena, sizeof(*p))) == NULL) {

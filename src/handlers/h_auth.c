@@ -338,6 +338,10 @@ session_run(struct gh_store *s, struct gh_h_job *job)
 	    refresh_expiry(app, j->now), j->ua, job->req->ip, &j->sid);
 	if (r == GH_OK && j->done != NULL)
 		r = gh_store_session_set_cookie(s, j->sid, j->cookie_hash);
+	if (r == GH_OK) /* in the session's own transaction */
+		gh_audit(job->req, "login.success", true, j->user.id,
+		    j->user.username, 0,
+		    j->done != NULL ? "account console" : NULL);
 	return r;
 }
 
@@ -363,10 +367,26 @@ static enum gh_err
 refresh_run(struct gh_store *s, struct gh_h_job *job)
 {
 	struct refresh_job *j = (struct refresh_job *)(void *)job;
+	struct gh_req *req = job->req;
+	enum gh_err r;
 
-	return gh_store_refresh_rotate(s, j->old_hash, j->new_hash, j->now,
-	    j->expires_at, j->grace_usec, job->req->arena, &j->u, &j->sid,
-	    &j->res);
+	r = gh_store_refresh_rotate(s, j->old_hash, j->new_hash, j->now,
+	    j->expires_at, j->grace_usec, req->arena, &j->u, &j->sid, &j->res);
+	if (r != GH_OK)
+		return r;
+	/* audited in the rotation's own transaction (handlers/audit.c) */
+	if (j->res == GH_REFRESH_REUSED)
+		gh_audit(req, "token.reuse_detected", false, j->u.id,
+		    j->u.username, 0,
+		    "a spent refresh token was presented; session revoked");
+	else if (j->res == GH_REFRESH_INVALID)
+		gh_audit(req, "token.refresh", false, 0, NULL, 0,
+		    "invalid refresh token");
+	else
+		gh_audit(req, "token.refresh", true, j->u.id, j->u.username, 0,
+		    j->res == GH_REFRESH_GRACE ? "retry within the grace window"
+		                               : NULL);
+	return GH_OK;
 }
 
 static enum gh_err
@@ -402,15 +422,8 @@ refresh_resume(struct gh_req *req)
 		           ? gh_fail_busy(req, "write")
 		           : gh_fail(req, j->job.result, NULL);
 	}
-	if (j->res == GH_REFRESH_REUSED)
-		gh_audit(req, "token.reuse_detected", false, j->u.id,
-		    j->u.username, 0,
-		    "a spent refresh token was presented; session revoked");
 	if (j->res != GH_REFRESH_ROTATED && j->res != GH_REFRESH_GRACE) {
 		sodium_memzero(j->refresh, sizeof(j->refresh));
-		if (j->res == GH_REFRESH_INVALID)
-			gh_audit(req, "token.refresh", false, 0, NULL, 0,
-			    "invalid refresh token");
 		if (j->oauth) /* RFC 6749 section 5.2 */
 			return gh_fail_oauth(req, "invalid_grant",
 			    j->res == GH_REFRESH_REUSED
@@ -421,9 +434,6 @@ refresh_resume(struct gh_req *req)
 		return gh_fail_unauth(
 		    req, "Could not validate credentials", true);
 	}
-	gh_audit(req, "token.refresh", true, j->u.id, j->u.username, 0,
-	    j->res == GH_REFRESH_GRACE ? "retry within the grace window"
-	                               : NULL);
 	r = send_tokens(req, &j->u, j->sid, j->refresh);
 	sodium_memzero(j->refresh, sizeof(j->refresh));
 	return r;
@@ -496,8 +506,6 @@ login_session(struct gh_req *req, struct pw_job *j)
 	if (j->rehash_stored)
 		gh_log_info_f(
 		    "user %lld: password rehashed", (long long)j->user.id);
-	gh_audit(req, "login.success", true, j->user.id, j->user.username, 0,
-	    j->done != NULL ? "account console" : NULL);
 	r = j->done != NULL ? j->done(req, &j->user, j->sid, j->cookie)
 	                    : send_tokens(req, &j->user, j->sid, j->refresh);
 	sodium_memzero(j->refresh, sizeof(j->refresh));

@@ -200,6 +200,10 @@ enum gh_err gh_store_batch_submit(struct gh_store *s, gh_store_batch_run_fn run,
  * (shutdown, before the callers' connections go away).  Idempotent. */
 void gh_store_batch_drain(struct gh_store *s);
 
+/* Is the calling thread running one of s's batches (inside a job's run)?
+ * Then a write joins the batch's transaction. */
+bool gh_store_in_batch(struct gh_store *s);
+
 /* GH_OK when the database answers a trivial query. */
 enum gh_err gh_store_ping(struct gh_store *s);
 

@@ -47,6 +47,12 @@ gh_store_batch_defer_invalidate(struct gh_store *s)
 	return true;
 }
 
+bool
+gh_store_in_batch(struct gh_store *s)
+{
+	return tl_batch == s;
+}
+
 static enum gh_err
 op_run(struct gh_store *s, const struct gh_workq_job *j)
 {
