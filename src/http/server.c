@@ -75,6 +75,7 @@ struct gh_server {
 	struct MHD_Daemon *d;
 	uint16_t port;
 	atomic_long inflight;
+	atomic_bool draining; /* shutting down: no new connection */
 
 	pthread_mutex_t mu; /* guards conns */
 	struct gh_conn_track *conns;
@@ -84,6 +85,23 @@ struct gh_server {
 	pthread_cond_t stop_cv;
 	bool stopping;
 };
+
+/*
+ * libmicrohttpd's accept policy: while the server drains at shutdown, a
+ * new connection is closed at once.  (MHD_quiesce_daemon would stop
+ * accepting too, but with the epoll thread pool it races the workers'
+ * own removal of the listen socket and aborts the process: libmicrohttpd
+ * 0.9.75, "Failed to remove listen FD from epoll set".)
+ */
+static enum MHD_Result
+accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct gh_server *s = cls;
+
+	GH_UNUSED(addr);
+	GH_UNUSED(addrlen);
+	return atomic_load(&s->draining) ? MHD_NO : MHD_YES;
+}
 
 static void
 track_set(struct gh_conn_track *t, enum track_state st)
@@ -702,7 +720,7 @@ gh_server_start(const struct gh_server_opts *o, struct gh_server **out)
 	        MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->d = MHD_start_daemon(flags, o->port, NULL, NULL, on_request, s,
+	s->d = MHD_start_daemon(flags, o->port, accept_cb, s, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    o->threads, MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_connections_per_ip,
@@ -760,11 +778,9 @@ void
 gh_server_stop(
     struct gh_server *s, unsigned grace_ms, void (*drain)(void *arg), void *arg)
 {
-	MHD_socket lfd;
-
 	if (s == NULL)
 		return;
-	lfd = MHD_quiesce_daemon(s->d);
+	atomic_store(&s->draining, true);
 	wait_inflight(s, grace_ms);
 	/* after this no request can be suspended any more: jobs are done,
 	 * and new ones are refused (503) on the spot */
@@ -779,8 +795,6 @@ gh_server_stop(
 	pthread_mutex_unlock(&s->stop_mu);
 	pthread_join(s->sweeper, NULL);
 	MHD_stop_daemon(s->d);
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
 	pthread_cond_destroy(&s->stop_cv);
 	pthread_mutex_destroy(&s->stop_mu);
 	pthread_mutex_destroy(&s->mu);
