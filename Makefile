@@ -1,13 +1,14 @@
 # gatehouse - plain GNU Makefile (STYLE.md "Build").
 #   make run    install what is missing, build, serve on 127.0.0.1:8000
 #   make test   install what is missing, build, run every test (also under
-#               ASan+UBSan) and the wire-compatibility run against the seed
+#               ASan+UBSan, and the HTTP suite on PostgreSQL too) and the
+#               wire-compatibility run against the seed
 #   make bench  wrk benchmark against nginx and the seed's FastAPI app
 
 .SUFFIXES:
 SHELL := /bin/bash
 
-PKGS    := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3
+PKGS    := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3 libpq
 CC      := cc
 PYTHON  := /usr/bin/python3
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -26,7 +27,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 SRC     := $(sort $(shell find src -name '*.c'))
-SQL     := $(sort $(wildcard src/store/schema/sqlite/*.sql))
+SQL     := $(sort $(wildcard src/store/schema/sqlite/*.sql)) \
+           $(sort $(wildcard src/store/schema/pg/*.sql))
 CONSOLE := $(sort $(wildcard web/console/*.html web/console/*.js web/console/*.css))
 LIBSRC  := $(filter-out src/main.c,$(SRC))
 TESTS   := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
@@ -36,7 +38,7 @@ objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
        $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
 .PHONY: all san run test test-static test-servers unit unit-san http http-san \
-        http-seed crash soak deps deps-build \
+        http-pg multi-pg http-seed crash soak deps deps-build \
         bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
 
@@ -106,7 +108,8 @@ test-static:
 	@$(MAKE) --no-print-directory format-check lint openapi-lint unit \
 	    unit-san fuzz-smoke
 test-servers:
-	@$(MAKE) --no-print-directory http http-san http-seed bench-smoke
+	@$(MAKE) --no-print-directory http http-san http-pg multi-pg http-seed \
+	    bench-smoke
 
 # ---- test suites -----------------------------------------------------------
 unit: $(addprefix build/tests/,$(TESTS))
@@ -118,11 +121,31 @@ http: build/gatehouse
 	GH_BIN=build/gatehouse $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
 http-san: build-san/gatehouse
 	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
+# The HTTP suite again on PostgreSQL (GH_DB=pg), sanitizer build: a
+# throwaway cluster in a fresh temporary folder (scripts/pg-cluster.sh,
+# which says how to do the same by hand), each server the suite starts on
+# a database of its own in it.  The cluster is stopped by its PID however
+# pytest ends; the status is pytest's (or the stop's, if that fails).
+HTTP_PG := GH_DB=pg GH_BIN=build-san/gatehouse GH_SANITIZED=1 \
+           $(PYTHON) -m pytest -q -rs -p no:cacheprovider tests/http
+http-pg: build-san/gatehouse
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/gh-pg.XXXXXX") || exit 1; \
+	trap 'rc=$$?; scripts/pg-cluster.sh stop "$$d" || \
+	    { [ $$rc -ne 0 ] || rc=1; }; exit $$rc' EXIT; \
+	trap 'exit 130' INT TERM; \
+	scripts/pg-cluster.sh start "$$d" >/dev/null || exit 1; \
+	. "$$d/env" && echo '$(HTTP_PG)' && $(HTTP_PG)
+# Three instances on one PostgreSQL behind nginx (round robin): the
+# suite starts its own cluster, instances and nginx, and stops them by PID.
+multi-pg: build-san/gatehouse
+	GH_BIN=build-san/gatehouse GH_SANITIZED=1 $(PYTHON) -m pytest -q -rs \
+	    -p no:cacheprovider tests/multi
 http-seed:
 	tests/http/run_against_seed.sh
-# 30 minutes of mixed load on the sanitizer build: RSS and descriptor
-# slopes, LeakSanitizer on exit (tests/soak/soak.py; SOAK_SECONDS to change)
-soak: deps san
+# 30 minutes of mixed load on the plain and the sanitizer build side by
+# side: RSS and descriptor slopes, LeakSanitizer on exit
+# (tests/soak/soak.py; SOAK_SECONDS to change)
+soak: deps san build/gatehouse
 	$(PYTHON) tests/soak/soak.py
 # the crash test at length: 200 SIGKILLs mid-load (make test runs 10)
 crash: deps all

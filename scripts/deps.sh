@@ -9,11 +9,14 @@ set -euo pipefail
 BUILD=(
 	build-essential pkg-config
 	libmicrohttpd-dev libjansson-dev libsodium-dev libcrypt-dev libssl-dev
-	libsqlite3-dev libunistring-dev nodejs npm
+	libsqlite3-dev libpq-dev libunistring-dev nodejs npm
 )
 TEST=(
 	"${BUILD[@]}" clang-format cppcheck clang libclang-rt-14-dev
-	libcmocka-dev libpq-dev sqlite3
+	libcmocka-dev sqlite3
+	# PostgreSQL 15 and its client: scripts/pg-cluster.sh runs a throwaway
+	# cluster of its own (Debian's `main` cluster is never used)
+	postgresql
 	python3 python3-pytest python3-requests python3-jwt
 	python3-requests-oauthlib python3-authlib
 	python3-selenium chromium-driver

@@ -48,7 +48,18 @@ static const struct cfg_row rows[] = {
     {"DATA_DIR", "data-dir", T_STR, OFF(data_dir), 0, 0, "data", 0,
         "folder for the SQLite file and the generated secret key"},
     {"DATABASE_URL", "database-url", T_STR, OFF(database_url), 0, 0, NULL,
-        SENSITIVE, "sqlite:///relative.db or sqlite:////absolute.db"},
+        SENSITIVE,
+        "sqlite:///relative.db, sqlite:////absolute.db, "
+        "postgresql://user:pass@host:port/db or a libpq key=value string"},
+    {"DB_POOL_SIZE", NULL, T_INT, OFF(db_pool_size), 0, 1000, "0", 0,
+        "PostgreSQL connections per instance (0 = HTTP threads + hash "
+        "workers + 2)"},
+    {"DB_POOL_TIMEOUT_MS", NULL, T_INT, OFF(db_pool_timeout_ms), 1, 600000,
+        "2000", 0,
+        "wait this long for a free PostgreSQL connection (503 after)"},
+    {"DB_STATEMENT_TIMEOUT_MS", NULL, T_INT, OFF(db_statement_timeout_ms), 0,
+        3600000, "5000", 0,
+        "PostgreSQL statement_timeout of gatehouse's connections (0 = none)"},
     {"SECRET_KEY", NULL, T_STR, OFF(secret_key), 0, 0, NULL, SENSITIVE,
         "HS256 signing key (generated into DATA_DIR/secret_key if unset)"},
     {"ALGORITHM", NULL, T_STR, OFF(algorithm), 0, 0, "HS256", 0,
@@ -341,6 +352,10 @@ gh_config_finish(struct gh_config *cfg, char *err, size_t errsz)
 	}
 	free(cfg->db_path);
 	cfg->db_path = NULL;
+	if (cfg->pg_conninfo != NULL)
+		sodium_memzero(cfg->pg_conninfo, strlen(cfg->pg_conninfo));
+	free(cfg->pg_conninfo);
+	cfg->pg_conninfo = NULL;
 	if (u == NULL || *u == '\0') {
 		size_t n = strlen(cfg->data_dir) + sizeof("/gatehouse.db");
 
@@ -355,15 +370,15 @@ gh_config_finish(struct gh_config *cfg, char *err, size_t errsz)
 		return GH_OK;
 	}
 	if (strncmp(u, "postgresql://", 13) == 0 ||
-	    strncmp(u, "postgres://", 11) == 0) {
-		snprintf(err, errsz,
-		    "DATABASE_URL: the PostgreSQL backend is not in this build "
-		    "yet; use sqlite:///path");
-		return GH_ERR_INVALID;
+	    strncmp(u, "postgres://", 11) == 0 || strchr(u, '=') != NULL) {
+		/* a URL or libpq's key=value form; PG* environment
+		 * variables fill in what it leaves out */
+		cfg->pg_conninfo = gh_xstrdup(u);
+		return GH_OK;
 	}
 	snprintf(err, errsz,
-	    "DATABASE_URL must look like sqlite:///relative.db or "
-	    "sqlite:////absolute.db");
+	    "DATABASE_URL must look like sqlite:///relative.db, "
+	    "sqlite:////absolute.db, postgresql://... or host=... dbname=...");
 	return GH_ERR_INVALID;
 }
 
@@ -501,4 +516,8 @@ gh_config_release(struct gh_config *cfg)
 	}
 	free(cfg->db_path);
 	cfg->db_path = NULL;
+	if (cfg->pg_conninfo != NULL)
+		sodium_memzero(cfg->pg_conninfo, strlen(cfg->pg_conninfo));
+	free(cfg->pg_conninfo);
+	cfg->pg_conninfo = NULL;
 }

@@ -49,11 +49,14 @@ struct gh_config {
 	int64_t api_key_max_days;
 	int64_t session_max_days;
 	int64_t unsafe_sqlite_sync_normal;
+	int64_t db_pool_size; /* 0 = HTTP threads + hash workers + 2 */
+	int64_t db_pool_timeout_ms, db_statement_timeout_ms;
 	char *trusted_proxies; /* comma list of addresses */
 	char *cors_origins;    /* comma list; empty = CORS off */
 
 	/* Derived by gh_config_finish(): */
-	char *db_path; /* SQLite file path from DATABASE_URL */
+	char *db_path;     /* SQLite file path from DATABASE_URL, or NULL */
+	char *pg_conninfo; /* PostgreSQL: DATABASE_URL as libpq takes it */
 };
 
 /* What main() should do after parsing the command line. */

@@ -28,6 +28,7 @@
 #include "auth/secret.h"
 #include "config.h"
 #include "handlers/app.h"
+#include "store/store_copy.h"
 #include "http/openapi.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -143,6 +144,112 @@ drain_deferred(void *arg)
 	gh_store_batch_drain(app->store);
 }
 
+/* The database as the log may name it: a SQLite path, or only the
+ * backend (a PostgreSQL URL may carry a password). */
+static const char *
+db_name(const struct gh_config *cfg)
+{
+	return cfg->pg_conninfo != NULL ? "PostgreSQL" : cfg->db_path;
+}
+
+static unsigned
+http_threads(const struct gh_config *cfg)
+{
+	return cfg->http_threads ? (unsigned)cfg->http_threads
+	                         : GH_MAX(2u, cores());
+}
+
+static unsigned
+hash_workers(const struct gh_config *cfg)
+{
+	return cfg->hash_workers ? (unsigned)cfg->hash_workers : cores();
+}
+
+static void
+open_store(const struct gh_config *cfg, struct gh_app *app)
+{
+	struct gh_store_pg_opts o;
+
+	if (cfg->pg_conninfo == NULL) {
+		if (gh_store_open(cfg->db_path, &app->store) != GH_OK)
+			gh_fatal("cannot open the database %s", cfg->db_path);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.conninfo = cfg->pg_conninfo;
+	/* every thread that may hold one at once: HTTP threads, hashing
+	 * workers (their jobs write), the group-commit writer, and one to
+	 * spare for the readiness probe */
+	o.pool_size = cfg->db_pool_size
+	                  ? (unsigned)cfg->db_pool_size
+	                  : http_threads(cfg) + hash_workers(cfg) + 2;
+	o.pool_timeout_ms = (int)cfg->db_pool_timeout_ms;
+	o.statement_timeout_ms = (int)cfg->db_statement_timeout_ms;
+	if (gh_store_open_pg(&o, &app->store) != GH_OK)
+		gh_fatal("cannot open the PostgreSQL database (DATABASE_URL)");
+}
+
+/*
+ * gatehouse migrate --from sqlite:///app.db --to postgresql://... [--replace]
+ * Copies a SQLite database into PostgreSQL (store/store_copy.c) and
+ * prints the rows of each table.  Exit 0 on success, 1 when the copy
+ * failed (the target is unchanged), 2 on a usage error.
+ */
+static int
+migrate_main(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	struct gh_copy_count counts[GH_COPY_TABLES];
+	struct gh_store_pg_opts o;
+	bool replace = false;
+	char err[512];
+	enum gh_err r;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+			to = argv[++i];
+		else if (strcmp(argv[i], "--replace") == 0)
+			replace = true;
+		else
+			from = to = NULL, i = argc;
+	}
+	if (from == NULL || to == NULL ||
+	    (strncmp(to, "postgresql://", 13) != 0 &&
+	        strncmp(to, "postgres://", 11) != 0 && !strchr(to, '='))) {
+		fprintf(stderr,
+		    "usage: gatehouse migrate --from sqlite:///app.db "
+		    "--to postgresql://user@host:port/db [--replace]\n"
+		    "  copies every table in one transaction; refuses a "
+		    "target that holds rows\n"
+		    "  unless --replace (which empties it first).  Prefer "
+		    "PGPASSWORD or ~/.pgpass\n"
+		    "  to a password in the URL (the command line is "
+		    "visible to other users).\n");
+		return 2;
+	}
+	if (strncmp(from, "sqlite:///", 10) == 0)
+		from += 10; /* as DATABASE_URL: relative, or /absolute */
+	memset(&o, 0, sizeof(o));
+	o.conninfo = to;
+	o.pool_size = 1;
+	o.pool_timeout_ms = 10000;
+	o.statement_timeout_ms = 0;
+	gh_log_set_level(GH_LOG_WARN);
+	r = gh_store_copy(from, &o, replace, counts, err, sizeof(err));
+	if (r != GH_OK) {
+		fprintf(stderr, "gatehouse migrate: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < GH_COPY_TABLES; i++)
+		printf("%-16s %lld rows\n", counts[i].table,
+		    (long long)counts[i].target);
+	printf("migrate: ok (counts verified, committed)\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,6 +267,8 @@ main(int argc, char **argv)
 	umask(077);
 	if (sodium_init() < 0)
 		gh_fatal("libsodium failed to initialise");
+	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+		return migrate_main(argc - 1, argv + 1);
 	if (gh_config_load(&cfg, argc, argv, &action, err, sizeof(err)) !=
 	    GH_OK) {
 		fprintf(stderr, "gatehouse: %s\n", err);
@@ -184,7 +293,7 @@ main(int argc, char **argv)
 		return 0;
 	case GH_CONFIG_CHECK:
 		load_secret(&cfg, false);
-		printf("configuration ok (database %s)\n", cfg.db_path);
+		printf("configuration ok (database %s)\n", db_name(&cfg));
 		gh_config_release(&cfg);
 		return 0;
 	case GH_CONFIG_SERVE:
@@ -207,8 +316,7 @@ main(int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cfg = &cfg;
 	build_openapi(&app);
-	if (gh_store_open(cfg.db_path, &app.store) != GH_OK)
-		gh_fatal("cannot open the database %s", cfg.db_path);
+	open_store(&cfg, &app);
 	gh_store_cache_enable(app.store, (unsigned)cfg.auth_cache_entries,
 	    cfg.auth_cache_ttl_ms * 1000);
 	gh_store_set_session_max(
@@ -226,16 +334,14 @@ main(int argc, char **argv)
 	if (gh_password_hash(&app.pw, pw, sizeof(pw), app.dummy_hash) != GH_OK)
 		gh_fatal("cannot compute the dummy password hash");
 	sodium_memzero(pw, sizeof(pw));
-	if (gh_workq_new(
-	        cfg.hash_workers ? (unsigned)cfg.hash_workers : cores(),
-	        (size_t)cfg.hash_queue_max, &app.hashq) != GH_OK)
+	if (gh_workq_new(hash_workers(&cfg), (size_t)cfg.hash_queue_max,
+	        &app.hashq) != GH_OK)
 		gh_fatal("cannot start the hashing workers");
 
 	memset(&so, 0, sizeof(so));
 	so.host = cfg.host;
 	so.port = (uint16_t)cfg.port;
-	so.threads =
-	    cfg.http_threads ? (unsigned)cfg.http_threads : GH_MAX(2u, cores());
+	so.threads = http_threads(&cfg);
 	so.max_connections = (unsigned)cfg.max_connections;
 	so.max_connections_per_ip = (unsigned)cfg.max_connections_per_ip;
 	so.idle_timeout_s = (unsigned)cfg.idle_timeout_seconds;
@@ -258,7 +364,7 @@ main(int argc, char **argv)
 		gh_fatal("cannot start the HTTP server on %s:%lld", cfg.host,
 		    (long long)cfg.port);
 	gh_log_info_f("gatehouse %s listening on http://%s:%u (database %s)",
-	    GH_VERSION, cfg.host, (unsigned)gh_server_port(srv), cfg.db_path);
+	    GH_VERSION, cfg.host, (unsigned)gh_server_port(srv), db_name(&cfg));
 
 	while (sigwait(&sigs, &sig) != 0)
 		;

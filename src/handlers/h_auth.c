@@ -477,6 +477,9 @@ login_verified(struct gh_req *req, struct pw_job *j)
 		    req, "Incorrect username or password", false);
 	}
 	snprintf(j->ua, sizeof(j->ua), "%s", agent ? agent : "");
+	/* stored text is UTF-8 (PostgreSQL refuses anything else): a
+	 * header's stray bytes, or a character the cut above split, end it */
+	j->ua[gh_utf8_valid_prefix(j->ua, strlen(j->ua))] = '\0';
 	gh_token_new(j->refresh, j->refresh_hash);
 	if (j->done != NULL)
 		gh_token_new(j->cookie, j->cookie_hash);

@@ -1,11 +1,12 @@
 /*
  * schema.h - versioned migrations compiled into the binary.
  *
- * The files src/store/schema/<backend>/NNN_name.sql are turned into a
- * table by scripts/embed-sql.sh at build time.  A migration's version is
- * NNN; a database records the highest version applied (SQLite:
- * PRAGMA user_version) and every newer file is applied, in order, inside
- * one transaction at start-up.
+ * The files src/store/schema/<backend>/NNN_name.sql (sqlite, pg) are
+ * turned into one table per backend by scripts/embed-sql.sh at build
+ * time.  A migration's version is NNN; a database records the highest
+ * version applied (SQLite: PRAGMA user_version; PostgreSQL: the table
+ * gh_schema_version) and every newer file is applied, in order, each in
+ * one transaction, at start-up.
  */
 #ifndef GH_SCHEMA_H
 #define GH_SCHEMA_H
@@ -20,5 +21,7 @@ struct gh_migration {
 
 extern const struct gh_migration gh_schema_sqlite[];
 extern const size_t gh_schema_sqlite_count;
+extern const struct gh_migration gh_schema_pg[];
+extern const size_t gh_schema_pg_count;
 
 #endif /* GH_SCHEMA_H */

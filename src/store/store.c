@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "store/store_batch.h"
 #include "store/store_cache.h"
+#include "store/store_pg.h"
 #include "store/store_sqlite.h"
 #include "util/banned.h"
 
@@ -24,11 +25,24 @@ gh_store_open(const char *sqlite_path, struct gh_store **out)
 	return r;
 }
 
-/* A write that may change cached answers has returned: invalidate now,
- * or after the commit of the batch it runs in. */
+enum gh_err
+gh_store_open_pg(const struct gh_store_pg_opts *o, struct gh_store **out)
+{
+	enum gh_err r = gh_store_pg_open(o, out);
+
+	if (r == GH_OK)
+		gh_store_batcher_start(*out);
+	return r;
+}
+
+/* A write that may change cached answers has returned: tell the other
+ * processes on the database, and invalidate now, or after the commit of
+ * the batch it runs in. */
 static void
 invalidate(struct gh_store *s)
 {
+	if (s->ops->announce != NULL)
+		s->ops->announce(s);
 	if (s->cache != NULL && !gh_store_batch_defer_invalidate(s))
 		gh_store_cache_invalidate(s->cache);
 }
@@ -94,6 +108,8 @@ gh_store_auth_load(struct gh_store *s, gh_id uid, gh_id sid, struct gh_arena *a,
 		u->password_hash = NULL;
 		return r;
 	}
+	if (s->ops->cache_sync != NULL)
+		s->ops->cache_sync(s);
 	if (gh_store_cache_auth_get(s->cache, uid, sid, a, u, session_live))
 		return GH_OK;
 	epoch = gh_store_cache_epoch(s->cache); /* before the load */
@@ -114,6 +130,8 @@ gh_store_apikey_by_prefix(struct gh_store *s, const char *prefix,
 
 	if (s->cache == NULL)
 		return s->ops->apikey_by_prefix(s, prefix, a, out);
+	if (s->ops->cache_sync != NULL)
+		s->ops->cache_sync(s);
 	if (gh_store_cache_key_get(s->cache, prefix, a, out))
 		return GH_OK;
 	epoch = gh_store_cache_epoch(s->cache);

@@ -2,8 +2,8 @@
  * store.h - the storage interface: every query gatehouse makes.
  *
  * Handlers call only these functions; they never see SQL, a connection
- * or a backend.  A backend (store_sqlite.c today, store_pg.c later)
- * fills a struct gh_store_ops and store.c picks one from DATABASE_URL.
+ * or a backend.  A backend (store_sqlite.c, store_pg.c) fills a struct
+ * gh_store_ops; main.c opens the one DATABASE_URL names.
  *
  * Threads: a struct gh_store is shared by every thread; backends keep
  * one connection per thread internally, so calls need no locking by the
@@ -133,6 +133,17 @@ struct gh_store_ops {
 	enum gh_err (*batch_begin)(struct gh_store *s);
 	bool (*batch_live)(struct gh_store *s);
 	enum gh_err (*batch_end)(struct gh_store *s);
+	/* around each job of a batch (NULL: nothing): job_end keeps the
+	 * job's writes unless the database aborted them */
+	enum gh_err (*job_begin)(struct gh_store *s);
+	void (*job_end)(struct gh_store *s);
+	/* tell other processes sharing the database that cached
+	 * authentication answers may be stale (NULL: nobody to tell);
+	 * inside the caller's transaction when there is one */
+	void (*announce)(struct gh_store *s);
+	/* before an answer is taken from the cache: take in what other
+	 * processes announced (NULL: nothing to take in) */
+	void (*cache_sync)(struct gh_store *s);
 	/* every operation of store_ops.h */
 #define GH_STORE_OP_MEMBER(kind, name, params, args) enum gh_err(*name) params;
 	GH_STORE_OPS(GH_STORE_OP_MEMBER)
@@ -160,11 +171,23 @@ struct gh_store {
 void gh_store_set_session_max(struct gh_store *s, int64_t usec);
 
 /*
- * Open the database named by path_or_url (a SQLite file path for now),
- * apply pending migrations, and return the shared handle in *out.
- * Close with gh_store_close().
+ * Open the SQLite database file sqlite_path, apply pending migrations,
+ * and return the shared handle in *out.  Close with gh_store_close().
  */
 enum gh_err gh_store_open(const char *sqlite_path, struct gh_store **out);
+
+/* How to reach a PostgreSQL database (DATABASE_URL and the DB_* settings). */
+struct gh_store_pg_opts {
+	const char *conninfo; /* a postgresql:// URL or key=value string */
+	unsigned pool_size;   /* connections */
+	int pool_timeout_ms;  /* wait for a free one at most this long */
+	int statement_timeout_ms;
+};
+
+/* As gh_store_open, on PostgreSQL (migrations under an advisory lock, so
+ * instances starting together migrate once). */
+enum gh_err gh_store_open_pg(
+    const struct gh_store_pg_opts *o, struct gh_store **out);
 void gh_store_close(struct gh_store *s);
 
 /*

@@ -77,10 +77,17 @@ run_batch(void *ctx, struct gh_workq_job *jobs, size_t n)
 		b->dirty = false;
 		tl_batch = s;
 		br = o->batch_begin(s);
-		for (i = 0; i < n; i++)
-			r[i] = br == GH_OK && o->batch_live(s)
-			           ? op_run(s, &jobs[i])
-			           : GH_ERR_DB;
+		for (i = 0; i < n; i++) {
+			if (br != GH_OK || !o->batch_live(s) ||
+			    (o->job_begin != NULL &&
+			        o->job_begin(s) != GH_OK)) {
+				r[i] = GH_ERR_DB;
+				continue;
+			}
+			r[i] = op_run(s, &jobs[i]);
+			if (o->job_end != NULL)
+				o->job_end(s);
+		}
 		if (br == GH_OK && (br = o->batch_end(s)) != GH_OK)
 			gh_log_error_f(
 			    "a batch of %zu writes could not commit", n);

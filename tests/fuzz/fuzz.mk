@@ -32,7 +32,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TIMEOUT       ?= 10
 FUZZ_OUT           := build-fuzz
 FUZZ_DIR           := tests/fuzz
-FUZZ_PKGS          := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3
+FUZZ_PKGS          := libmicrohttpd jansson libsodium libcrypt libcrypto sqlite3 libpq
 
 # The top-level Makefile's WARN when it includes this file (read when a
 # recipe runs, so the include may come before WARN is set); alone, the
@@ -77,7 +77,8 @@ FUZZ_SRC_fuzz_hash     := src/auth/password.c src/util/alloc.c
 FUZZ_GEN_fuzz_router := $(FUZZ_OUT)/obj/gen/schema_sqlite.o \
                         $(FUZZ_OUT)/obj/gen/docs_assets.o \
                         $(FUZZ_OUT)/obj/gen/console_assets.o
-FUZZ_SQL             := $(sort $(wildcard src/store/schema/sqlite/*.sql))
+FUZZ_SQL             := $(sort $(wildcard src/store/schema/sqlite/*.sql)) \
+                        $(sort $(wildcard src/store/schema/pg/*.sql))
 
 # -max_len per target: a little past each parser's own limit, so the
 # limit itself is fuzzed, and no further.

@@ -64,8 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (gh_config_finish(&cfg, err, sizeof(err)) != GH_OK) {
 		if (memchr(err, '\0', sizeof(err)) == NULL)
 			fail("finish left err unterminated");
-	} else if (cfg.db_path == NULL)
-		fail("finish accepted without a db_path");
+	} else if ((cfg.db_path == NULL) == (cfg.pg_conninfo == NULL))
+		fail("finish accepted without exactly one database");
 	gh_config_release(&cfg);
 	return 0;
 }

@@ -9,6 +9,10 @@ Two modes (ghtest.py lists the environment variables):
 * GH_BASE_URL set: test that server as it is (GH_TARGET=seed for the FastAPI
   reference, GH_FRESH=1 when its database is empty).
 
+GH_DB=pg runs every server the suite starts on a PostgreSQL database of its
+own (ghtest.ServerProcess); the tests marked sqlite_only, whose subject is
+the SQLite file itself, are skipped then.
+
 The very first thing the session does is register a user, so that on a
 fresh server "the first user ever registered becomes admin" is checked and
 the admin tests have an admin.
@@ -19,8 +23,9 @@ import os
 import pytest
 
 import ghtest
-from ghtest import (IS_EXTERNAL, IS_SEED, BASE_URL, Client, ServerProcess,
-                    User, login, register, unique_name, unique_email)
+from ghtest import (IS_EXTERNAL, IS_PG, IS_SEED, BASE_URL, Client,
+                    ServerProcess, User, login, register, unique_name,
+                    unique_email)
 
 
 def pytest_configure(config):
@@ -29,9 +34,19 @@ def pytest_configure(config):
         "(deselected when GH_TARGET=seed)")
     config.addinivalue_line(
         "markers", "slow: takes seconds (timeouts, many connections)")
+    config.addinivalue_line(
+        "markers", "sqlite_only(why): reads or writes the SQLite file, or "
+        "tests a SQLite setting (skipped when GH_DB=pg)")
 
 
 def pytest_collection_modifyitems(config, items):
+    if IS_PG:
+        for item in items:
+            m = item.get_closest_marker("sqlite_only")
+            if m is not None:
+                why = m.args[0] if m.args else "tests the SQLite backend"
+                item.add_marker(pytest.mark.skip(
+                    reason="GH_DB=pg: sqlite_only: " + why))
     if not IS_SEED:
         return
     keep, drop = [], []

@@ -16,6 +16,13 @@ Environment understood by the suite (see conftest.py for the fixtures):
   GH_BIN           gatehouse binary to start (default build/gatehouse)
   GH_SANITIZED=1   the binary is an ASan+UBSan build (wider time bounds)
   GH_SEED_DIR      the reference app (default <repo>/../shared/reference/fastapi_seed)
+  GH_DB=pg         every server the suite starts runs on a fresh PostgreSQL
+                   database of its own (createdb; dropped when the server is
+                   cleaned up), in the cluster named by:
+  GH_PG_HOST / GH_PG_PORT / GH_PG_USER   its socket folder, port and
+                   superuser (scripts/pg-cluster.sh start DIR writes them to
+                   DIR/env; `make http-pg` does it all)
+  GH_PG_BIN        folder of psql, createdb, dropdb, pg_dump (default: PATH)
 """
 
 import base64
@@ -30,6 +37,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -42,6 +50,7 @@ BASE_URL = os.environ.get("GH_BASE_URL", "").rstrip("/")
 IS_EXTERNAL = bool(BASE_URL)
 IS_SEED = os.environ.get("GH_TARGET", "") == "seed"
 SANITIZED = os.environ.get("GH_SANITIZED", "") == "1"
+IS_PG = os.environ.get("GH_DB", "") == "pg"
 
 # Time bounds.  A sanitized build is a few times slower; the bounds are
 # generous upper limits, never sleeps.
@@ -348,6 +357,100 @@ def stop_pid_process(proc, timeout=STOP_TIMEOUT):
         return proc.wait(timeout=10), True
 
 
+# ---------------------------------------------------------------- PostgreSQL
+# GH_DB=pg: each ServerProcess gets a database of its own in the cluster
+# named by GH_PG_HOST/PORT/USER (scripts/pg-cluster.sh).  The database
+# belongs to the data folder: a second server started on the same folder
+# (a restart) finds the first one's data, as with SQLite's file there.
+
+PG_CLIENT_TIMEOUT = 60
+
+
+def _pg_conn():
+    missing = [v for v in ("GH_PG_HOST", "GH_PG_PORT", "GH_PG_USER")
+               if not os.environ.get(v)]
+    if missing:
+        raise RuntimeError(
+            f"GH_DB=pg needs {', '.join(missing)}: start a cluster with "
+            "`scripts/pg-cluster.sh start DIR` and `. DIR/env` "
+            "(or run `make http-pg`)")
+    return (os.environ["GH_PG_HOST"], os.environ["GH_PG_PORT"],
+            os.environ["GH_PG_USER"])
+
+
+def _pg_tool(name):
+    d = os.environ.get("GH_PG_BIN")
+    return os.path.join(d, name) if d else name
+
+
+def _pg_run(tool, *args):
+    host, port, user = _pg_conn()
+    cmd = [_pg_tool(tool), "-h", host, "-p", port, "-U", user] + list(args)
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=PG_CLIENT_TIMEOUT)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited with {r.returncode}: "
+                           + r.stderr.decode("utf-8", "replace"))
+    return r.stdout.decode("utf-8", "replace")
+
+
+def pg_url(dbname):
+    """DATABASE_URL of database `dbname` in the GH_PG_* cluster."""
+    host, port, user = _pg_conn()
+    q = urllib.parse.quote
+    return (f"postgresql:///{q(dbname, safe='')}?host={q(host, safe='/')}"
+            f"&port={q(port, safe='')}&user={q(user, safe='')}")
+
+
+def pg_createdb():
+    """Create a fresh, empty database gh_<uuid hex>; returns its name."""
+    name = "gh_" + uuid.uuid4().hex
+    _pg_run("createdb", name)
+    return name
+
+
+def pg_dropdb(name):
+    """Drop database `name` (if there; connections left are ended)."""
+    _pg_run("dropdb", "--if-exists", "--force", name)
+
+
+def pg_query(dbname, sql):
+    """Run `sql` in database `dbname` with psql; the rows of its last
+    statement as tuples of strings (NULL is '')."""
+    out = _pg_run("psql", "-X", "-q", "-A", "-t", "-F", "\t",
+                  "-v", "ON_ERROR_STOP=1", "-d", dbname, "-c", sql)
+    return [tuple(line.split("\t")) for line in out.splitlines()]
+
+
+def pg_dump(dbname):
+    """The whole database as pg_dump's SQL text (bytes)."""
+    return _pg_run("pg_dump", "--no-owner", "-d", dbname).encode()
+
+
+# realpath of a data folder -> [database, ServerProcesses holding it]
+_PG_DBS = {}
+
+
+def _pg_acquire(data_dir):
+    key = os.path.realpath(data_dir)
+    ent = _PG_DBS.get(key)
+    if ent is None:
+        ent = _PG_DBS[key] = [pg_createdb(), 0]
+    ent[1] += 1
+    return ent[0]
+
+
+def _pg_release(data_dir):
+    key = os.path.realpath(data_dir)
+    ent = _PG_DBS.get(key)
+    if ent is None:
+        return
+    ent[1] -= 1
+    if ent[1] <= 0:
+        del _PG_DBS[key]
+        pg_dropdb(ent[0])
+
+
 def faketime_lib():
     """libfaketime's path (Debian's faketime package; scripts/deps.sh test
     installs it)."""
@@ -366,6 +469,11 @@ class ServerProcess:
     polls /healthz until ready.  stop() sends SIGTERM by PID.  problems()
     lists what makes the run a failure: a non-zero exit, a kill, sanitizer
     reports in stderr.
+
+    GH_DB=pg (and no DATABASE_URL in env): the first start() takes the
+    PostgreSQL database of the data folder (pg_db; created when the folder
+    has none yet) and passes its DATABASE_URL; cleanup_files() lets it go
+    (dropped once no ServerProcess on that folder holds it).
     """
 
     def __init__(self, binary=None, data_dir=None, env=None,
@@ -392,6 +500,7 @@ class ServerProcess:
         self.killed = False
         self.starts = 0
         self.stderr_path = None
+        self.pg_db = None           # GH_DB=pg: the database it runs on
         # clock=True: the server's wall clock (CLOCK_REALTIME: token times,
         # throttling windows, expiries) is injected (libfaketime, Debian's
         # faketime package): it stands still at a whole second of today
@@ -433,6 +542,8 @@ class ServerProcess:
             env["TZ"] = "UTC"        # the file's time is UTC
             if SANITIZED:   # libfaketime is preloaded before ASan's runtime
                 env["ASAN_OPTIONS"] += ":verify_asan_link_order=0"
+        if self.pg_db is not None:
+            env["DATABASE_URL"] = pg_url(self.pg_db)
         env.update(self.extra_env)
         return env
 
@@ -440,6 +551,9 @@ class ServerProcess:
         if not self.binary.exists():
             raise RuntimeError(f"gatehouse binary {self.binary} does not exist "
                                "(build it with `make build/gatehouse`)")
+        if (IS_PG and self.pg_db is None
+                and "DATABASE_URL" not in self.extra_env):
+            self.pg_db = _pg_acquire(self.data_dir)
         err = "not started"
         for _attempt in range(3):   # a port race makes the bind fail: retry
             self.starts += 1
@@ -514,7 +628,12 @@ class ServerProcess:
         return p
 
     def cleanup_files(self):
+        """Remove its folders and let its PostgreSQL database go (both
+        are kept when a run fails, for a look)."""
         import shutil
+        if self.pg_db is not None:
+            self.pg_db = None
+            _pg_release(self.data_dir)
         if self.own_tmp:
             shutil.rmtree(self.own_tmp, ignore_errors=True)
         elif self.log_dir:

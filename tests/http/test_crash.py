@@ -11,8 +11,8 @@ import threading
 import pytest
 import requests
 
-from ghtest import (PASSWORD, SLOW, login_full, new_full_user,
-                    private_client)
+from ghtest import (IS_PG, PASSWORD, SLOW, login_full, new_full_user,
+                    pg_query, private_client)
 
 pytestmark = pytest.mark.gatehouse
 
@@ -143,7 +143,8 @@ def test_many_kills_lose_nothing_answered(spawn_server):
     """GH_CRASH_KILLS times (10 in make test, 200 in make crash): start,
     run a mixed write load for a moment, SIGKILL mid-load.  At the end
     every answered registration, post, logout and refresh audit row is
-    there, and PRAGMA integrity_check is ok."""
+    there, and PRAGMA integrity_check is ok (GH_DB=pg: the same rows, read
+    from the server's PostgreSQL database)."""
     import os
     import random
     import sqlite3
@@ -172,14 +173,22 @@ def test_many_kills_lose_nothing_answered(spawn_server):
             t.join(timeout=60 * SLOW)
         sp.start()
     sp.stop()
-    db = os.path.join(sp.data_dir, "gatehouse.db")
-    with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        names = {r[0] for r in con.execute("SELECT username FROM users")}
-        posts = {r[0] for r in con.execute("SELECT id FROM posts")}
-        rows = con.execute("SELECT count(*) FROM audit_log WHERE event = "
-                           "'token.refresh' AND outcome = 'success'"
-                           ).fetchone()[0]
+    if IS_PG:
+        pgdb = sp.pg_db
+        names = {r[0] for r in pg_query(pgdb, "SELECT username FROM users")}
+        posts = {int(r[0]) for r in pg_query(pgdb, "SELECT id FROM posts")}
+        rows = int(pg_query(pgdb, "SELECT count(*) FROM audit_log WHERE "
+                              "event = 'token.refresh' AND outcome = 'success'"
+                              )[0][0])
+    else:
+        db = os.path.join(sp.data_dir, "gatehouse.db")
+        with sqlite3.connect(db) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            names = {r[0] for r in con.execute("SELECT username FROM users")}
+            posts = {r[0] for r in con.execute("SELECT id FROM posts")}
+            rows = con.execute("SELECT count(*) FROM audit_log WHERE event = "
+                               "'token.refresh' AND outcome = 'success'"
+                               ).fetchone()[0]
     lost_users = set(book["users"]) - names
     lost_posts = set(book["posts"]) - posts
     assert not lost_users, f"{len(lost_users)} answered registrations lost"

@@ -4,21 +4,40 @@ RFC 6749's 400 invalid_grant at the token endpoint.
 Their lifetimes are days, so these tests age the rows instead of waiting:
 stop a private server, move `expires_at` into the past in its SQLite file
 (same text format, year 2000), start it again on the same folder.  This is
-the only place the suite knows the issue-4 table names."""
+the only place the suite knows the issue-4 table names.  With GH_DB=pg the
+rows are aged in the server's PostgreSQL database (microseconds since the
+epoch there, src/store/schema/pg/), and the secrets are looked for in a
+pg_dump of it besides the data folder."""
 
 import os
 import sqlite3
 
 import pytest
 
-from ghtest import (Client, assert_401, assert_oauth_error, bearer,
-                    make_api_key, new_full_user, refresh_json)
+from ghtest import (IS_PG, Client, assert_401, assert_oauth_error, bearer,
+                    make_api_key, new_full_user, pg_dump, pg_query,
+                    refresh_json)
 
 pytestmark = pytest.mark.gatehouse
 
 
-def age_rows(data_dir, table, where, args):
-    db = os.path.join(data_dir, "gatehouse.db")
+# 2000-01-01T00:00:00Z in the PostgreSQL schema's unit (microseconds)
+PG_Y2000 = 946684800 * 1000000
+
+
+def age_rows(sp, table, where, args):
+    """Move expires_at of the rows of `table` matching `where` (a `?` for
+    each int of args) to the year 2000 in sp's database; returns how many
+    rows."""
+    if IS_PG:
+        cond = where.replace("?", "{}").format(*(int(a) for a in args))
+        rows = pg_query(sp.pg_db, f"WITH aged AS (UPDATE {table} SET "
+                        f"expires_at = {PG_Y2000} WHERE {cond} RETURNING 1) "
+                        "SELECT count(*) FROM aged")
+        n = int(rows[0][0])
+        assert n, f"no {table} row to age"
+        return n
+    db = os.path.join(sp.data_dir, "gatehouse.db")
     with sqlite3.connect(db) as con:
         rows = con.execute(f"SELECT rowid, expires_at FROM {table} WHERE {where}",
                            args).fetchall()
@@ -46,10 +65,10 @@ def test_expired_refresh_token_is_401(spawn_server):
         keep = new_full_user(c)
     finally:
         c.close()
-    age_rows(sp.data_dir, "refresh_tokens",
+    age_rows(sp, "refresh_tokens",
              "session_id IN (SELECT id FROM sessions WHERE user_id = ?)",
              (u.id,))
-    age_rows(sp.data_dir, "sessions", "user_id = ?", (u.id,))
+    age_rows(sp, "sessions", "user_id = ?", (u.id,))
     sp2 = restart(spawn_server, sp, "after")
     c = Client(sp2.url)
     try:
@@ -72,7 +91,7 @@ def test_expired_api_key_is_401(spawn_server):
         fresh = make_api_key(c, u, name="fresh", expires_in_days=1)
     finally:
         c.close()
-    age_rows(sp.data_dir, "api_keys", "id = ?", (old["id"],))
+    age_rows(sp, "api_keys", "id = ?", (old["id"],))
     sp2 = restart(spawn_server, sp, "after")
     c = Client(sp2.url)
     try:
@@ -88,7 +107,8 @@ def test_expired_api_key_is_401(spawn_server):
 
 def test_secrets_are_not_stored_in_clear(spawn_server):
     """Refresh tokens and API keys are kept hashed: after a clean stop, no
-    file of the data folder holds one of them (or a password) verbatim."""
+    file of the data folder holds one of them (or a password) verbatim,
+    nor (GH_DB=pg) a dump of the server's database."""
     sp = spawn_server()
     c = Client(sp.url)
     secrets = []
@@ -110,6 +130,8 @@ def test_secrets_are_not_stored_in_clear(spawn_server):
         for f in files:
             with open(os.path.join(root, f), "rb") as fh:
                 blob += fh.read()
+    if IS_PG:       # the data folder may well be empty then
+        blob += pg_dump(sp.pg_db)
     assert blob, "empty data folder"
     for s in secrets:
         assert s.encode() not in blob, f"{s[:8]}... stored in clear"

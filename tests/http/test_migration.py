@@ -1,21 +1,26 @@
 """A database written by the seed's FastAPI app opens in place (API.md Part 3,
-issue 3 item 4).
+issue 3 item 4), or moves to PostgreSQL (GH_DB=pg).
 
 The reference app (<repo>/../shared/reference/fastapi_seed) creates users
 (bcrypt hashes; the first is admin) and posts; it is stopped; gatehouse is
-started on the same file with DATABASE_URL=sqlite:////abs/path.  Old users
-log in with their old passwords and are re-hashed to argon2id, posts are
-intact, new registrations and posts work.
+started on the same file with DATABASE_URL=sqlite:////abs/path.  With
+GH_DB=pg the file is instead copied by `gatehouse migrate --from
+sqlite:///... --to postgresql://...` into a fresh database (and a second
+run into the same database is refused), and gatehouse starts on that.
+Either way: old users log in with their old passwords and are re-hashed to
+argon2id, posts are intact, new registrations and posts work.
 """
 
 import sqlite3
+import subprocess
 import time
 import uuid
 
 import pytest
 
-from ghtest import (PASSWORD, SLOW, Client, ServerProcess, SeedProcess, User,
-                    gatehouse_bin, login, login_response, parse_ts, register,
+from ghtest import (IS_PG, PASSWORD, SLOW, Client, ServerProcess, SeedProcess,
+                    User, gatehouse_bin, login, login_response, parse_ts,
+                    pg_createdb, pg_dropdb, pg_query, pg_url, register,
                     seed_missing_reason, unique_email, unique_name)
 
 pytestmark = pytest.mark.gatehouse
@@ -30,6 +35,11 @@ class Migrated:
 
 
 def hash_of(db, username):
+    if isinstance(db, str) and db.startswith("pg:"):
+        rows = pg_query(db[3:], "SELECT hashed_password FROM users "
+                        f"WHERE username = '{username}'")
+        assert rows, f"user {username} missing from {db}"
+        return rows[0][0]
     con = sqlite3.connect(str(db), timeout=10)
     try:
         row = con.execute("SELECT hashed_password FROM users WHERE username = ?",
@@ -97,10 +107,27 @@ def migrated(tmp_path_factory):
     for u in m.users:
         assert hash_of(db, u.username).startswith("$2b$")
 
-    # 2. gatehouse opens it in place
+    # 2. gatehouse opens it in place, or copies it to PostgreSQL
+    url = "sqlite:///" + str(db)
+    assert url.startswith("sqlite:////")
+    pg_db = None
+    if IS_PG:
+        pg_db = pg_createdb()
+        cmd = [str(binary), "migrate", "--from", url, "--to", pg_url(pg_db)]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "migrate: ok" in r.stdout
+        assert "users            3 rows" in r.stdout, r.stdout
+        # a second copy into the now non-empty database is refused and
+        # changes nothing
+        again = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=120)
+        assert again.returncode == 1
+        assert "not empty" in again.stderr
+        url = pg_url(pg_db)
+        m.db = "pg:" + pg_db
     gh = ServerProcess(binary=binary, request_timeout=10, name="migrated",
-                       env={"DATABASE_URL": "sqlite:///" + str(db)})
-    assert ("sqlite:///" + str(db)).startswith("sqlite:////")
+                       env={"DATABASE_URL": url})
     try:
         gh.start()
     except RuntimeError as e:
@@ -115,6 +142,8 @@ def migrated(tmp_path_factory):
     if problems:
         pytest.fail("; ".join(problems) + "\n" + gh.log(), pytrace=False)
     gh.cleanup_files()
+    if pg_db is not None:
+        pg_dropdb(pg_db)
 
 
 def test_posts_are_intact(migrated):

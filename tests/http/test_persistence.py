@@ -130,6 +130,7 @@ def test_restart_keeps_issue4_state(spawn_server):
         c.close()
 
 
+@pytest.mark.sqlite_only("UNSAFE_SQLITE_SYNC_NORMAL is a SQLite setting")
 def test_unsafe_sync_is_off_unless_asked_and_warned(spawn_server):
     sp = spawn_server()
     assert "UNSAFE_SQLITE_SYNC_NORMAL" not in sp.log()

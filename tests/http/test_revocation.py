@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ghtest import Client
+from ghtest import IS_PG, Client, pg_query
 
 from ghtest import (assert_401, bearer, login_full, make_api_key,
                     new_full_user, refresh_json, sid_of,
@@ -122,6 +122,10 @@ def test_user_delete_reaches_every_thread(server, client, admin):
 
 
 def _deactivate_behind_its_back(sp, uid):
+    if IS_PG:
+        pg_query(sp.pg_db,
+                 f"UPDATE users SET is_active = false WHERE id = {int(uid)}")
+        return
     db = os.path.join(sp.data_dir, "gatehouse.db")
     with sqlite3.connect(db, timeout=5) as con:
         con.execute("UPDATE users SET is_active = 0 WHERE id = ?", (uid,))

@@ -12,6 +12,7 @@ from ghtest import PASSWORD, Client, bearer, login, new_user
 pytestmark = pytest.mark.gatehouse
 
 
+@pytest.mark.sqlite_only("the default SQLite file in the data folder")
 def test_default_database_is_in_the_data_dir(spawn_server):
     sp = spawn_server()
     c = Client(sp.url)
@@ -27,6 +28,7 @@ def test_default_database_is_in_the_data_dir(spawn_server):
     assert rows == [(u.username,)]
 
 
+@pytest.mark.sqlite_only("a sqlite:/// DATABASE_URL and its file")
 def test_database_url_is_honoured(spawn_server, tmp_path):
     db = tmp_path / "elsewhere" / "custom.db"
     db.parent.mkdir()

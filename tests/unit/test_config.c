@@ -25,17 +25,19 @@
 
 /* Every environment name of the table (must match config.c). */
 static const char *const env_names[] = {"HOST", "PORT", "DATA_DIR",
-    "DATABASE_URL", "SECRET_KEY", "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
-    "REFRESH_TOKEN_EXPIRE_DAYS", "PASSWORD_HASH_MEMORY_KIB",
-    "PASSWORD_HASH_ITERATIONS", "HASH_WORKERS", "HASH_QUEUE_MAX",
-    "HTTP_THREADS", "MAX_CONNECTIONS", "MAX_CONNECTIONS_PER_IP",
-    "REQUEST_TIMEOUT_SECONDS", "IDLE_TIMEOUT_SECONDS", "MAX_BODY_BYTES",
-    "MAX_HEADER_BYTES", "LOG_LEVEL", "REFRESH_REUSE_GRACE_SECONDS",
-    "AUTH_CACHE_ENTRIES", "AUTH_CACHE_TTL_MS", "LOGIN_MAX_FAILURES",
-    "LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_WINDOW_SECONDS",
-    "REGISTER_MAX_PER_ADDRESS", "REGISTER_WINDOW_SECONDS", "API_KEY_MAX_DAYS",
-    "SESSION_MAX_DAYS", "UNSAFE_SQLITE_SYNC_NORMAL", "TRUSTED_PROXIES",
-    "CORS_ORIGINS", "RUN_AS_USER"};
+    "DATABASE_URL", "DB_POOL_SIZE", "DB_POOL_TIMEOUT_MS",
+    "DB_STATEMENT_TIMEOUT_MS", "SECRET_KEY", "ALGORITHM",
+    "ACCESS_TOKEN_EXPIRE_MINUTES", "REFRESH_TOKEN_EXPIRE_DAYS",
+    "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_ITERATIONS", "HASH_WORKERS",
+    "HASH_QUEUE_MAX", "HTTP_THREADS", "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_IP", "REQUEST_TIMEOUT_SECONDS", "IDLE_TIMEOUT_SECONDS",
+    "MAX_BODY_BYTES", "MAX_HEADER_BYTES", "LOG_LEVEL",
+    "REFRESH_REUSE_GRACE_SECONDS", "AUTH_CACHE_ENTRIES", "AUTH_CACHE_TTL_MS",
+    "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_WINDOW_SECONDS", "REGISTER_MAX_PER_ADDRESS",
+    "REGISTER_WINDOW_SECONDS", "API_KEY_MAX_DAYS", "SESSION_MAX_DAYS",
+    "UNSAFE_SQLITE_SYNC_NORMAL", "TRUSTED_PROXIES", "CORS_ORIGINS",
+    "RUN_AS_USER"};
 
 static char old_cwd[PATH_MAX];
 static char tmp_dir[] = "/tmp/gh-test-config-XXXXXX";
@@ -444,9 +446,10 @@ test_finish_database_url(void **state)
 	    {"sqlite:", NULL, GH_ERR_INVALID, NULL},
 	    {"sqlite://host/x.db", NULL, GH_ERR_INVALID, NULL},
 	    {"SQLITE:///x.db", NULL, GH_ERR_INVALID, NULL},
-	    {"postgresql://u:p@localhost/db", NULL, GH_ERR_INVALID, NULL},
-	    {"postgresql://", NULL, GH_ERR_INVALID, NULL},
-	    {"postgres://u@h/db", NULL, GH_ERR_INVALID, NULL},
+	    {"postgresql://u:p@localhost/db", NULL, GH_OK, NULL},
+	    {"postgresql://", NULL, GH_OK, NULL}, /* PG* variables */
+	    {"postgres://u@h/db", NULL, GH_OK, NULL},
+	    {"host=/run/pg dbname=gh", NULL, GH_OK, NULL},
 	    {"mysql://x", NULL, GH_ERR_INVALID, NULL},
 	    {"x.db", NULL, GH_ERR_INVALID, NULL},
 	    {"/abs/x.db", NULL, GH_ERR_INVALID, NULL},
@@ -471,8 +474,14 @@ test_finish_database_url(void **state)
 		if (gh_config_finish(&cfg, err, sizeof(err)) != cases[i].want)
 			fail_msg("DATABASE_URL \"%s\": wrong result (%s)",
 			    cases[i].url ? cases[i].url : "(unset)", err);
-		if (cases[i].want == GH_OK) {
+		if (cases[i].want == GH_OK && cases[i].db_path == NULL) {
+			/* PostgreSQL: handed to libpq as it is */
+			assert_null(cfg.db_path);
+			assert_non_null(cfg.pg_conninfo);
+			assert_string_equal(cfg.pg_conninfo, cases[i].url);
+		} else if (cases[i].want == GH_OK) {
 			assert_non_null(cfg.db_path);
+			assert_null(cfg.pg_conninfo);
 			assert_string_equal(cfg.db_path, cases[i].db_path);
 		} else {
 			assert_null(cfg.db_path);
@@ -484,7 +493,11 @@ test_finish_database_url(void **state)
 		if (cases[i].want == GH_OK) {
 			assert_int_equal(
 			    gh_config_finish(&cfg, err, sizeof(err)), GH_OK);
-			assert_string_equal(cfg.db_path, cases[i].db_path);
+			if (cases[i].db_path != NULL)
+				assert_string_equal(
+				    cfg.db_path, cases[i].db_path);
+			else
+				assert_non_null(cfg.pg_conninfo);
 		}
 		gh_config_release(&cfg);
 	}
@@ -625,8 +638,7 @@ test_load_errors(void **state)
 	    /* SECRET_KEY has no flag: secrets stay out of argv */
 	    {NULL, NULL, NULL, {"gatehouse", "--secret-key", "k"},
 	        "--secret-key"},
-	    {NULL, NULL, NULL,
-	        {"gatehouse", "--database-url", "postgresql://h/db"},
+	    {NULL, NULL, NULL, {"gatehouse", "--database-url", "mysql://h/db"},
 	        "DATABASE_URL"},
 	    {"PORT", "abc", NULL, {"gatehouse"}, "PORT"},
 	    {"ALGORITHM", "RS256", NULL, {"gatehouse"}, "ALGORITHM"},
