@@ -1,63 +1,45 @@
 #!/usr/bin/python3
 """bench/timing.py - does a login reveal whether the username exists?
 
-Starts gatehouse (GH_BIN, default build/gatehouse) on a free port with a
-fresh data folder and throttling out of the way, registers one user, then
+Starts gatehouse (GH_BIN, default build/gatehouse) through the HTTP
+suite's ServerProcess (tests/http/ghtest.py: a free port, a fresh data
+folder, /healthz polled, stopped by PID, folder removed) with throttling
+out of the way, registers one user, then
 sends TIMING_TRIES (200) logins with a wrong password for that user and as
 many for usernames that do not exist, interleaved (ABAB...) so that the
 machine's noise falls on both alike, one at a time.  Prints the median and
 p90 of each in milliseconds and the ratio of the medians; the contract is
 that they are within 5% (unknown users are verified against a dummy hash
 of the same cost).  A benchmark, not a timed test: quote it, do not assert
-it on a shared machine.  Stops the server it started, by PID.
+it on a shared machine.
 
     bench/timing.py            (also run by make bench)
 """
 
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "http"))
+from ghtest import ServerProcess  # noqa: E402
+
 TRIES = int(os.environ.get("TIMING_TRIES", "200"))
-BIN = os.environ.get("GH_BIN", "build/gatehouse")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+BIN = os.path.abspath(os.environ.get("GH_BIN", "build/gatehouse"))
 
 
 def main():
-    data = tempfile.mkdtemp(prefix="gh-timing-")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, SECRET_KEY=secrets.token_hex(32),
-               LOGIN_MAX_FAILURES="1000000",
-               LOGIN_MAX_FAILURES_PER_ADDRESS="1000000",
-               LOG_LEVEL="warn")
-    proc = subprocess.Popen([BIN, "--host", "127.0.0.1", "--port", str(port),
-                             "--data-dir", data], env=env,
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    sp = ServerProcess(binary=BIN, request_timeout=30, name="timing",
+                       env={"LOGIN_MAX_FAILURES": "1000000",
+                            "LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+                            "LOG_LEVEL": "warn"})
+    sp.start()
+    url = sp.url
     try:
-        for _ in range(600):             # poll /healthz, 30 s at most
-            try:
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)             # polling interval
-        else:
-            sys.exit("timing: gatehouse did not start")
         s = requests.Session()
         name = "timing" + secrets.token_hex(4)
         r = s.post(url + "/auth/register", json={
@@ -76,8 +58,10 @@ def main():
             if i >= 20:
                 (known if i % 2 == 0 else unknown).append(dt)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        sp.stop()
+    if sp.problems():
+        sys.exit("timing: " + "; ".join(sp.problems()))
+    sp.cleanup_files()
     mk, mu = statistics.median(known), statistics.median(unknown)
     p90 = lambda xs: sorted(xs)[int(len(xs) * 0.9)]
     print(f"timing: {TRIES} wrong-password logins each, interleaved")

@@ -34,6 +34,12 @@ def assert_429(r):
     return int(ra)
 
 
+def fail_times(c, username, n, **kw):
+    """n logins of username with a wrong password, each answered 401."""
+    for _ in range(n):
+        assert_wrong(attempt(c, username, "wrong password", **kw))
+
+
 def server(spawn_server, clock=False, **env):
     sp = spawn_server(env={k: str(v) for k, v in env.items()}, clock=clock)
     c = private_client(sp)
@@ -48,8 +54,7 @@ def test_username_lockout(spawn_server):
     try:
         u = new_full_user(c)
         bystander = new_user(c, login_too=False)
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         # refused before the password is checked: the right one too
         assert_429(attempt(c, u.username, u.password))
         assert_429(attempt(c, u.username, "wrong password"))
@@ -69,8 +74,7 @@ def test_unknown_username_is_throttled_alike(spawn_server):
         u = new_user(c, login_too=False)
         ghost = unique_name("ghost")
         for name in (u.username, ghost):
-            for _ in range(3):
-                assert_wrong(attempt(c, name, "wrong password"))
+            fail_times(c, name, 3)
         known = attempt(c, u.username, "wrong password")
         unknown = attempt(c, ghost, "wrong password")
         assert_429(known)
@@ -87,8 +91,7 @@ def test_default_limit_is_five(spawn_server):
     try:
         new_user(c, login_too=False)
         u = new_user(c, login_too=False)
-        for _ in range(5):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 5)
         assert_429(attempt(c, u.username, u.password))
     finally:
         c.close()
@@ -98,11 +101,9 @@ def test_success_restarts_the_count(spawn_server):
     sp, c = server(spawn_server, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
-        for _ in range(2):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 2)
         assert attempt(c, u.username, u.password).status_code == 200
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         assert_429(attempt(c, u.username, u.password))
     finally:
         c.close()
@@ -118,8 +119,7 @@ def test_lock_lifts_when_retry_after_has_passed(spawn_server):
     sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         ra = assert_429(attempt(c, u.username, u.password))
         assert ra == 5, ra               # window / 180
         sp.advance_clock(ra - 2)         # not yet: still refused
@@ -128,8 +128,7 @@ def test_lock_lifts_when_retry_after_has_passed(spawn_server):
         r = attempt(c, u.username, u.password)
         assert r.status_code == 200, (r.status_code, r.text)
         # the success cleared the count: three more wrong ones are checked
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         assert_429(attempt(c, u.username, u.password))
     finally:
         c.close()
@@ -141,8 +140,7 @@ def test_lock_after_the_delay_doubles_on_another_failure(spawn_server):
     sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         ra = assert_429(attempt(c, u.username, u.password))
         sp.advance_clock(ra)
         assert_wrong(attempt(c, u.username, "wrong password"))
@@ -157,8 +155,7 @@ def test_early_retries_do_not_push_the_lock_out(spawn_server):
     sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         ra = assert_429(attempt(c, u.username, "wrong password"))
         for left in range(ra - 1, 0, -1):
             sp.advance_clock(1)
@@ -176,8 +173,7 @@ def test_lock_never_outlasts_the_window(spawn_server):
                    LOGIN_WINDOW_SECONDS=60)     # delays 1, 2, 4 ... s
     try:
         u = new_user(c, login_too=False)
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         for _ in range(5):               # delays 1, 2, 4, 8, 16 s
             sp.advance_clock(assert_429(attempt(c, u.username, "x")))
             assert_wrong(attempt(c, u.username, "wrong password"))
@@ -194,11 +190,9 @@ def test_failures_age_out_of_the_window(spawn_server):
     sp, c = server(spawn_server, clock=True, LOGIN_MAX_FAILURES=3)
     try:
         u = new_user(c, login_too=False)
-        for _ in range(2):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 2)
         sp.advance_clock(901)            # the 900 s window is over
-        for _ in range(3):
-            assert_wrong(attempt(c, u.username, "wrong password"))
+        fail_times(c, u.username, 3)
         assert_429(attempt(c, u.username, u.password))
     finally:
         c.close()
@@ -366,8 +360,7 @@ def test_login_names_longer_than_any_account_are_422(spawn_server):
         # none of them counted: three wrong passwords for a 50-character
         # name are still three 401s before the lock
         name = "n" * 50
-        for _ in range(3):
-            assert_wrong(attempt(c, name, "wrong password"))
+        fail_times(c, name, 3)
         assert_429(attempt(c, name, "wrong password"))
     finally:
         c.close()
