@@ -52,8 +52,7 @@ static const struct cfg_row rows[] = {
         "sqlite:///relative.db, sqlite:////absolute.db, "
         "postgresql://user:pass@host:port/db or a libpq key=value string"},
     {"DB_POOL_SIZE", NULL, T_INT, OFF(db_pool_size), 0, 1000, "0", 0,
-        "PostgreSQL connections per instance (0 = HTTP threads + hash "
-        "workers + 2)"},
+        "PostgreSQL connections per instance (0 = HTTP threads + 2)"},
     {"DB_POOL_TIMEOUT_MS", NULL, T_INT, OFF(db_pool_timeout_ms), 1, 600000,
         "2000", 0,
         "wait this long for a free PostgreSQL connection (503 after)"},

@@ -49,7 +49,7 @@ struct gh_config {
 	int64_t api_key_max_days;
 	int64_t session_max_days;
 	int64_t unsafe_sqlite_sync_normal;
-	int64_t db_pool_size; /* 0 = HTTP threads + hash workers + 2 */
+	int64_t db_pool_size; /* 0 = HTTP threads + 2 */
 	int64_t db_pool_timeout_ms, db_statement_timeout_ms;
 	char *trusted_proxies; /* comma list of addresses */
 	char *cors_origins;    /* comma list; empty = CORS off */

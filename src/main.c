@@ -177,12 +177,11 @@ open_store(const struct gh_config *cfg, struct gh_app *app)
 	}
 	memset(&o, 0, sizeof(o));
 	o.conninfo = cfg->pg_conninfo;
-	/* every thread that may hold one at once: HTTP threads, hashing
-	 * workers (their jobs write), the group-commit writer, and one to
-	 * spare for the readiness probe */
-	o.pool_size = cfg->db_pool_size
-	                  ? (unsigned)cfg->db_pool_size
-	                  : http_threads(cfg) + hash_workers(cfg) + 2;
+	/* every thread that may hold one at once: the HTTP threads and the
+	 * group-commit writer (the hashing workers never touch the
+	 * database), and one to spare */
+	o.pool_size = cfg->db_pool_size ? (unsigned)cfg->db_pool_size
+	                                : http_threads(cfg) + 2;
 	o.pool_timeout_ms = (int)cfg->db_pool_timeout_ms;
 	o.statement_timeout_ms = (int)cfg->db_statement_timeout_ms;
 	if (gh_store_open_pg(&o, &app->store) != GH_OK)
@@ -321,7 +320,7 @@ main(int argc, char **argv)
 	    cfg.auth_cache_ttl_ms * 1000);
 	gh_store_set_session_max(
 	    app.store, cfg.session_max_days * 86400LL * 1000000);
-	if (cfg.unsafe_sqlite_sync_normal) {
+	if (cfg.unsafe_sqlite_sync_normal && cfg.pg_conninfo == NULL) {
 		app.store->relaxed_sync = true;
 		gh_log_warn_f("UNSAFE_SQLITE_SYNC_NORMAL=1: commits are not "
 		              "fsync'd; a power cut may undo answered writes");

@@ -6,7 +6,8 @@
  * gh_store_ops; main.c opens the one DATABASE_URL names.
  *
  * Threads: a struct gh_store is shared by every thread; backends keep
- * one connection per thread internally, so calls need no locking by the
+ * their connections internally (SQLite: one per thread; PostgreSQL: a
+ * pool lent per call or transaction), so calls need no locking by the
  * caller.
  *
  * Memory: a record returned through an OUT parameter has its strings

@@ -683,10 +683,12 @@ migrate(struct pg_store *s, struct gh_pg_conn *c)
 	enum gh_err r = GH_OK;
 
 	/* instances starting together: one migrates, the others wait and
-	 * then find nothing left to do */
+	 * then find nothing left to do; neither the wait nor a long
+	 * migration is a statement to time out */
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d)",
 	    GH_PG_LOCK_MIGRATE);
-	if (simple(c, sql) != GH_OK ||
+	if (simple(c, "SET statement_timeout = 0") != GH_OK ||
+	    simple(c, sql) != GH_OK ||
 	    simple(c,
 	        "CREATE TABLE IF NOT EXISTS gh_schema_version ("
 	        "version integer PRIMARY KEY, name text NOT NULL, "
@@ -723,6 +725,7 @@ unlock:
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d)",
 	    GH_PG_LOCK_MIGRATE);
 	simple(c, sql);
+	simple(c, "RESET statement_timeout");
 	(void)s;
 	return r;
 }

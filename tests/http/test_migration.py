@@ -124,6 +124,11 @@ def migrated(tmp_path_factory):
                                timeout=120)
         assert again.returncode == 1
         assert "not empty" in again.stderr
+        # --replace empties it and copies again: the same rows
+        again = subprocess.run(cmd + ["--replace"], capture_output=True,
+                               text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout == r.stdout
         url = pg_url(pg_db)
         m.db = "pg:" + pg_db
     gh = ServerProcess(binary=binary, request_timeout=10, name="migrated",

@@ -50,9 +50,10 @@ class Cluster:
         self.url = None
 
     # -- PostgreSQL ------------------------------------------------------
-    def pg(self, *args):
-        subprocess.run([str(REPO / "scripts/pg-cluster.sh"), *args,
-                        self.pgdir], check=True, stdout=subprocess.DEVNULL)
+    def pg(self, cmd, *args):
+        subprocess.run([str(REPO / "scripts/pg-cluster.sh"), cmd,
+                        self.pgdir, *args], check=True,
+                       stdout=subprocess.DEVNULL)
 
     def pg_start(self):
         self.pg("start")
@@ -405,6 +406,20 @@ class Load:
         raise AssertionError(f"fewer than {n} posts acknowledged in {T}s")
 
 
+def wait_status(url, want):
+    deadline = time.monotonic() + T
+    got = None
+    while time.monotonic() < deadline:
+        try:
+            got = requests.get(url, timeout=5).status_code
+        except requests.RequestException as e:
+            got = repr(e)
+        if got == want:
+            return
+        time.sleep(0.05)                # polling interval
+    raise AssertionError(f"{url}: {got}, not {want}, within {T}s")
+
+
 def check_all_present(cl, token, ids):
     """Every acknowledged post is there, as every live instance sees it."""
     for n in cl.nodes:
@@ -439,9 +454,12 @@ def test_postgresql_restart_mid_load_every_instance_recovers(cl, admin):
     tok = login(node(cl, 0), name).json()["access_token"]
     with Load(cl, tok) as load:
         load.wait_acked(30)
-        cl.pg("restart")                # stop by PID, start again
-        # every instance is ready again without a restart of its own
         live = [n for n in cl.nodes if n not in cl.dead]
+        cl.pg("stop", "--keep")         # by PID; same data, same port
+        for n in live:                  # not ready while it is away
+            wait_status(n.url + "/readyz", 503)
+        cl.pg("start")
+        # every instance is ready again without a restart of its own
         for n in live:
             ok, err = wait_http_ready(n.url + "/readyz", n.proc, timeout=T)
             assert ok, err
