@@ -38,7 +38,7 @@ objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2)) $(1)/obj/gen/schema_sqlite.o \
        $(1)/obj/gen/docs_assets.o $(1)/obj/gen/console_assets.o
 
 .PHONY: all san run test test-static test-servers unit unit-san http http-san \
-        http-pg multi-pg http-seed crash soak deps deps-build \
+        http-pg multi-pg unit-pg http-seed crash soak deps deps-build \
         bench bench-smoke format format-check lint openapi-lint clean
 all: build/gatehouse
 
@@ -108,7 +108,8 @@ test-static:
 	@$(MAKE) --no-print-directory format-check lint openapi-lint unit \
 	    unit-san fuzz-smoke
 test-servers:
-	@$(MAKE) --no-print-directory http http-san http-pg multi-pg http-seed \
+	@$(MAKE) --no-print-directory http http-san http-pg multi-pg unit-pg \
+	    http-seed \
 	    bench-smoke
 
 # ---- test suites -----------------------------------------------------------
@@ -135,6 +136,20 @@ http-pg: build-san/gatehouse
 	trap 'exit 130' INT TERM; \
 	scripts/pg-cluster.sh start "$$d" >/dev/null || exit 1; \
 	. "$$d/env" && echo '$(HTTP_PG)' && $(HTTP_PG)
+# The store's unit tests again on PostgreSQL (GH_TEST_PG, store_fixture.h:
+# a fresh database per test; the tests of SQLite's own files skip),
+# sanitizer build, on a throwaway cluster stopped by its PID.
+STORE_TESTS := $(filter test_store%,$(TESTS))
+unit-pg: $(addprefix build-san/tests/,$(STORE_TESTS))
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/gh-pg.XXXXXX") || exit 1; \
+	trap 'rc=$$?; scripts/pg-cluster.sh stop "$$d" || \
+	    { [ $$rc -ne 0 ] || rc=1; }; exit $$rc' EXIT; \
+	trap 'exit 130' INT TERM; \
+	scripts/pg-cluster.sh start "$$d" >/dev/null || exit 1; \
+	. "$$d/env" && export GH_TEST_PG="host=$$GH_PG_HOST port=$$GH_PG_PORT user=$$GH_PG_USER" && \
+	for t in $^; do echo "== $$t (PostgreSQL, asan+ubsan)"; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
 # Three instances on one PostgreSQL behind nginx (round robin): the
 # suite starts its own cluster, instances and nginx, and stops them by PID.
 multi-pg: build-san/gatehouse

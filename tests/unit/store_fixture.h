@@ -4,6 +4,14 @@
  * file with its WAL companions, and running SQL on the file directly (to
  * set up or inspect what the interface does not expose).
  * Header-only: each test binary includes it once.
+ *
+ * GH_TEST_PG: a libpq key=value string naming a PostgreSQL server where
+ * the tests may create databases (`make unit-pg` starts a throwaway one:
+ * "host=DIR/sock port=N user=postgres").  Then every fixture_open opens
+ * a fresh database of its own there instead of a SQLite file (its
+ * "path" is "pg:NAME"), fixture_close drops it, and a test that reads or
+ * writes the SQLite file directly (sql_exec, sql_int, a path of its own)
+ * is skipped: what it checks is SQLite's.
  */
 #ifndef GH_STORE_FIXTURE_H
 #define GH_STORE_FIXTURE_H
@@ -11,8 +19,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "gh.h"
@@ -49,9 +59,17 @@
 	static int __attribute__((unused)) fixture_open(char *path,            \
 	    size_t pathsz, struct gh_store **s, struct gh_arena **a)           \
 	{                                                                      \
-		snprintf(path, pathsz, "%s/t%d.db", tmp_dir, ++db_seq);        \
-		if (gh_store_open(path, s) != GH_OK)                           \
-			return -1;                                             \
+		if (test_pg() != NULL) {                                       \
+			snprintf(path, pathsz, "pg:ghunit_%d_%d",              \
+			    (int)getpid(), ++db_seq);                          \
+			if (pg_open(path + 3, s) != 0)                         \
+				return -1;                                     \
+		} else {                                                       \
+			snprintf(path, pathsz, "%s/t%d.db", tmp_dir,           \
+			    ++db_seq);                                         \
+			if (gh_store_open(path, s) != GH_OK)                   \
+				return -1;                                     \
+		}                                                              \
 		*a = gh_arena_new(1u << 20);                                   \
 		return 0;                                                      \
 	}                                                                      \
@@ -62,9 +80,72 @@
 		if (s != NULL)                                                 \
 			gh_store_close(s);                                     \
 		gh_arena_free(a);                                              \
-		remove_db(path);                                               \
+		if (strncmp(path, "pg:", 3) == 0)                              \
+			pg_admin("DROP DATABASE IF EXISTS", path + 3);         \
+		else                                                           \
+			remove_db(path);                                       \
 	}                                                                      \
 	struct store_test_dir_semicolon
+
+/* GH_TEST_PG, or NULL: the tests run on SQLite files. */
+static const char *
+test_pg(void)
+{
+	const char *e = getenv("GH_TEST_PG");
+
+	return e != NULL && *e != '\0' ? e : NULL;
+}
+
+/* A test that works on the SQLite file itself does not apply. */
+static void
+skip_on_pg(const char *path)
+{
+	if (test_pg() != NULL || strncmp(path, "pg:", 3) == 0)
+		skip();
+}
+
+/* Run "verb name" (CREATE/DROP DATABASE) on GH_TEST_PG's server. */
+static int
+pg_admin(const char *verb, const char *name)
+{
+	char conninfo[512], sql[160];
+	PGconn *pc;
+	PGresult *res;
+	int rc;
+
+	snprintf(conninfo, sizeof(conninfo), "%s dbname=postgres", test_pg());
+	pc = PQconnectdb(conninfo);
+	if (PQstatus(pc) != CONNECTION_OK) {
+		fprintf(stderr, "GH_TEST_PG: %s", PQerrorMessage(pc));
+		PQfinish(pc);
+		return -1;
+	}
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	res = PQexec(pc, sql);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pc);
+	return rc;
+}
+
+/* A fresh, migrated store on a new database `name` of GH_TEST_PG. */
+static int
+pg_open(const char *name, struct gh_store **s)
+{
+	struct gh_store_pg_opts o = {0};
+	char conninfo[512];
+
+	if (pg_admin("CREATE DATABASE", name) != 0)
+		return -1;
+	snprintf(conninfo, sizeof(conninfo), "%s dbname=%s", test_pg(), name);
+	o.conninfo = conninfo; /* copied by the store */
+	o.pool_size = 16;
+	o.pool_timeout_ms = 10000;
+	o.statement_timeout_ms = 0;
+	return gh_store_open_pg(&o, s) == GH_OK ? 0 : -1;
+}
 
 static void __attribute__((unused)) remove_db(const char *path)
 {
@@ -84,6 +165,7 @@ static void __attribute__((unused)) sql_exec(const char *path, const char *sql)
 	sqlite3 *db = NULL;
 	char *msg = NULL;
 
+	skip_on_pg(path);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
@@ -98,6 +180,7 @@ sql_int(const char *path, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v;
 
+	skip_on_pg(path);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
