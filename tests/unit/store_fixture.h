@@ -65,8 +65,8 @@
 			if (pg_open(path + 3, s) != 0)                         \
 				return -1;                                     \
 		} else {                                                       \
-			snprintf(path, pathsz, "%s/t%d.db", tmp_dir,           \
-			    ++db_seq);                                         \
+			snprintf(                                              \
+			    path, pathsz, "%s/t%d.db", tmp_dir, ++db_seq);     \
 			if (gh_store_open(path, s) != GH_OK)                   \
 				return -1;                                     \
 		}                                                              \

@@ -142,7 +142,8 @@ posts(struct fixture *f)
 {
 	int n = 0;
 
-	assert_int_equal(gh_store_post_list(f->s, 0, -1, count_post, &n), GH_OK);
+	assert_int_equal(
+	    gh_store_post_list(f->s, 0, -1, count_post, &n), GH_OK);
 	return n;
 }
 

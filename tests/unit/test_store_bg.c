@@ -167,7 +167,7 @@ test_close_flushes_the_audit_queue(void **state)
 	struct fixture *f = *state;
 	int i;
 
-	skip_on_pg(""); /* SQLite's checkpoints and audit queue */
+	skip_on_pg("");            /* SQLite's checkpoints and audit queue */
 	for (i = 0; i < 5000; i++) /* more than the queue's bound, too */
 		add_audit(f, i);
 	gh_store_close(f->s);
