@@ -20,7 +20,8 @@
  * epoch when another instance's notification arrives.  A request about
  * to answer from the cache first polls that connection's socket
  * (p_cache_sync): a notification that has arrived is acted on even when
- * the listener thread has not been scheduled yet.  When the listener's
+ * the listener thread has not been scheduled yet, and one the listener
+ * thread has read but not acted on yet is waited for.  When the listener's
  * connection is lost, notifications may have been missed: it
  * invalidates the cache at every (re)connection, and retries every
  * second meanwhile, invalidating each time.  AUTH_CACHE_TTL_MS bounds
@@ -71,12 +72,25 @@ struct pg_store {
 	pthread_mutex_t lmu;
 	PGconn *lpc;
 	atomic_int lfd;
+	atomic_bool draining;
+	/* echoes: this instance's announcements are numbered; the listener
+	 * records the highest of its own it has received (echo_mu) */
+	atomic_uint_fast64_t announced;
+	uint64_t echoed;
+	pthread_mutex_t echo_mu;
+	pthread_cond_t echo_cv;
 	atomic_bool stop;
 	int wake[2]; /* a pipe: the listener's stop signal */
 };
 
 /* The connection this thread holds, and of which store. */
 static _Thread_local struct gh_pg_conn *tl_held;
+/* The last announcement made inside this thread's open transaction, to
+ * wait for once it has committed (0: none). */
+static _Thread_local uint64_t tl_pending_echo;
+
+static void p_cache_sync(struct gh_store *gs);
+static void wait_echo(struct pg_store *s, uint64_t seq);
 
 /* ---- connections ---------------------------------------------------- */
 
@@ -523,29 +537,84 @@ p_batch_end(struct gh_store *gs)
 
 	if (c == NULL)
 		return GH_ERR_DB;
+	uint64_t seq = tl_pending_echo;
+	enum gh_err r;
+
+	tl_pending_echo = 0;
 	while (c->tx_depth > 1) /* a job left a savepoint open */
 		gh_pg_tx_rollback(gs, c);
-	return gh_pg_tx_commit(gs, c);
+	r = gh_pg_tx_commit(gs, c);
+	if (r == GH_OK) /* before any answer of the batch goes out */
+		wait_echo((struct pg_store *)gs, seq);
+	return r;
+}
+
+/*
+ * Wait (at most ECHO_WAIT_MS) until this instance's listener has received
+ * announcement seq back.  PostgreSQL signals every listening session at
+ * the commit; by the time our own has forwarded it, the other instances'
+ * sessions have been signalled as long, so the answer that follows is
+ * very unlikely to overtake the notification to another instance (one
+ * that the machine's scheduler left behind can still be late: the TTL
+ * bounds that).  Not waited for when the listener is down.
+ */
+#define ECHO_WAIT_MS 50
+
+static void
+wait_echo(struct pg_store *s, uint64_t seq)
+{
+	struct timespec until;
+
+	if (seq == 0 || atomic_load(&s->lfd) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ECHO_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	/* the listener thread may be asleep in poll(): read the socket
+	 * here too */
+	p_cache_sync(&s->base);
+	pthread_mutex_lock(&s->echo_mu);
+	while (s->echoed < seq &&
+	       pthread_cond_timedwait(&s->echo_cv, &s->echo_mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&s->echo_mu);
 }
 
 /* Announce a write that may change cached answers to every instance:
  * inside the caller's transaction when it has one (delivered at its
- * commit), else now (its write has committed). */
+ * commit; waited for after it), else now (its write has committed). */
 static void
 p_announce(struct gh_store *gs)
 {
 	struct pg_store *s = (struct pg_store *)gs;
 	struct gh_pg_conn *c = gh_pg_acquire(gs);
 	struct gh_pg_params p = {0};
+	char payload[64];
+	uint64_t seq;
+	bool in_tx;
 
 	if (c == NULL)
 		return;
+	seq = atomic_fetch_add(&s->announced, 1) + 1;
+	snprintf(payload, sizeof(payload), "%s:%llu", s->instance,
+	    (unsigned long long)seq);
 	gh_pg_p_text(&p, GH_PG_CHANNEL);
-	gh_pg_p_text(&p, s->instance);
-	if (c->tx_depth == 0 || PQtransactionStatus(c->pc) == PQTRANS_INTRANS)
-		gh_pg_run(c, GH_PG_SLOT_CORE + 2, "SELECT pg_notify($1, $2)",
-		    &p, NULL, "notify");
+	gh_pg_p_text(&p, payload);
+	in_tx = c->tx_depth > 0;
+	if ((!in_tx || PQtransactionStatus(c->pc) == PQTRANS_INTRANS) &&
+	    gh_pg_run(c, GH_PG_SLOT_CORE + 2, "SELECT pg_notify($1, $2)", &p,
+	        NULL, "notify") == GH_OK) {
+		if (in_tx)
+			tl_pending_echo = seq;
+	} else {
+		seq = 0;
+	}
 	gh_pg_release(gs, c);
+	if (!in_tx)
+		wait_echo(s, seq);
 }
 
 /* ---- the listener --------------------------------------------------- */
@@ -573,6 +642,7 @@ drain(struct pg_store *s)
 	while ((n = PQnotifies(s->lpc)) != NULL) {
 		if (strcmp(n->extra, s->instance) != 0)
 			invalidate_local(s);
+
 		PQfreemem(n);
 	}
 	return PQstatus(s->lpc) == CONNECTION_OK;
@@ -620,7 +690,9 @@ p_cache_sync(struct gh_store *gs)
 	if (pfd.fd < 0)
 		return;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 0) <= 0)
+	/* nothing arrived, and nobody is between reading a notification
+	 * and acting on it */
+	if (poll(&pfd, 1, 0) <= 0 && !atomic_load(&s->draining))
 		return;
 	pthread_mutex_lock(&s->lmu);
 	if (s->lpc != NULL && !drain(s)) {
@@ -756,6 +828,8 @@ p_close(struct gh_store *gs)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->lmu);
+	pthread_mutex_destroy(&s->echo_mu);
+	pthread_cond_destroy(&s->echo_cv);
 	if (s->conninfo != NULL)
 		sodium_memzero(s->conninfo, strlen(s->conninfo));
 	free(s->conninfo);
@@ -802,6 +876,8 @@ gh_store_pg_open(const struct gh_store_pg_opts *o, struct gh_store **out)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->lmu, NULL);
+	pthread_mutex_init(&s->echo_mu, NULL);
+	pthread_cond_init(&s->echo_cv, NULL);
 	atomic_store(&s->lfd, -1);
 	randombytes_buf(id, sizeof(id));
 	sodium_bin2hex(s->instance, sizeof(s->instance), id, sizeof(id));

@@ -48,15 +48,11 @@
 enum ses_stmt {
 	S_AUTH_LOAD,
 	S_SESSION_INSERT,
-	S_REFRESH_INSERT,
-	S_FAMILY_LOCK,
-	S_REFRESH_FIND,
-	S_REFRESH_SPEND,
-	S_SESSION_TOUCH,
+	S_REFRESH_TAKE,
+	S_REFRESH_ROTATE,
 	S_SESSION_REVOKE,
 	S_SESSION_OF_REFRESH,
 	S_SESSION_LIST,
-	S_USER_GET,
 	S_SET_PASSWORD,
 	S_REVOKE_ALL,
 	S_KEY_INSERT,
@@ -96,26 +92,35 @@ static const char *const ses_sql[S_COUNT] = {
         "INSERT INTO refresh_tokens (session_id, token_hash, created_at, "
         "expires_at) SELECT id, $6::bytea, $2::bigint, $3::bigint FROM s "
         "RETURNING session_id",
-    [S_REFRESH_INSERT] = "INSERT INTO refresh_tokens (session_id, "
-                         "token_hash, created_at, expires_at) "
-                         "VALUES ($1::bigint, $2::bytea, $3::bigint, "
-                         "$4::bigint)",
-    /* the token family's lock: its session's row, held to the end of
-     * the transaction (a session's id never changes, so reading it
-     * from the token before the lock is granted is safe) */
-    [S_FAMILY_LOCK] = "SELECT id FROM sessions WHERE id = "
-                      "(SELECT session_id FROM refresh_tokens "
-                      "WHERE token_hash = $1::bytea) FOR NO KEY UPDATE",
-    [S_REFRESH_FIND] = "SELECT rt.id, rt.session_id, rt.expires_at, "
-                       "rt.spent_at, s.revoked_at IS NOT NULL, s.user_id, "
-                       "s.created_at "
-                       "FROM refresh_tokens rt JOIN sessions s "
-                       "ON s.id = rt.session_id "
-                       "WHERE rt.token_hash = $1::bytea",
-    [S_REFRESH_SPEND] = "UPDATE refresh_tokens SET spent_at = $2::bigint "
-                        "WHERE id = $1::bigint AND spent_at IS NULL",
-    [S_SESSION_TOUCH] = "UPDATE sessions SET last_used_at = $2::bigint, "
-                        "expires_at = $3::bigint WHERE id = $1::bigint",
+    /* the token, its session and its user in one statement, with the
+     * token family's lock: its session's row, held to the end of the
+     * transaction.  A presentation that waited for the lock may read
+     * the token as it was before the holder spent it (only the locked
+     * row is read again after the wait): the spend below is guarded,
+     * and a guard that finds it spent reads again. */
+    [S_REFRESH_TAKE] =
+        "SELECT u.id, u.username, u.email, u.hashed_password, u.role, "
+        "u.is_active, u.created_at, u.token_version, rt.id, "
+        "rt.session_id, rt.expires_at, rt.spent_at, "
+        "s.revoked_at IS NOT NULL, s.user_id, s.created_at "
+        "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id "
+        "JOIN users u ON u.id = s.user_id "
+        "WHERE rt.token_hash = $1::bytea FOR NO KEY UPDATE OF s",
+    /* spend the token (unless $6: already spent, a retry within the
+     * grace window), store its successor and move the session, in one
+     * round trip; nothing happens when the guard finds it spent */
+    [S_REFRESH_ROTATE] =
+        "WITH spent AS (UPDATE refresh_tokens SET spent_at = $3::bigint "
+        "WHERE id = $1::bigint AND spent_at IS NULL AND NOT $6::boolean "
+        "RETURNING 1), "
+        "go AS (SELECT 1 WHERE $6::boolean OR EXISTS (SELECT 1 FROM spent)), "
+        "ins AS (INSERT INTO refresh_tokens (session_id, token_hash, "
+        "created_at, expires_at) SELECT $2::bigint, $4::bytea, "
+        "$3::bigint, $5::bigint FROM go RETURNING 1), "
+        "touch AS (UPDATE sessions SET last_used_at = $3::bigint, "
+        "expires_at = $5::bigint WHERE id = $2::bigint "
+        "AND EXISTS (SELECT 1 FROM go) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM touch)",
     [S_SESSION_REVOKE] = "UPDATE sessions SET revoked_at = $3::bigint "
                          "WHERE id = $1::bigint "
                          "AND ($2::bigint = 0 OR user_id = $2::bigint) "
@@ -127,8 +132,6 @@ static const char *const ses_sql[S_COUNT] = {
                        "expires_at, user_agent, ip FROM sessions "
                        "WHERE user_id = $1::bigint AND revoked_at IS NULL "
                        "AND expires_at > $2::bigint ORDER BY id",
-    [S_USER_GET] =
-        "SELECT " GH_PG_USER_COLS " FROM users WHERE id = $1::bigint",
     [S_SET_PASSWORD] = "UPDATE users SET hashed_password = $2::text, "
                        "token_version = token_version + 1 "
                        "WHERE id = $1::bigint",
@@ -302,55 +305,6 @@ gh_pg_session_create(struct gh_store *gs, gh_id user_id,
 	return r;
 }
 
-static enum gh_err
-insert_refresh(struct gh_pg_conn *c, gh_id sid, const unsigned char *hash,
-    int64_t now, int64_t expires_at)
-{
-	struct gh_pg_params p = {0};
-
-	gh_pg_p_int(&p, sid);
-	p_hash(&p, hash);
-	gh_pg_p_int(&p, now);
-	gh_pg_p_int(&p, expires_at);
-	return ses_run(c, S_REFRESH_INSERT, &p, NULL, "refresh insert");
-}
-
-static enum gh_err
-load_user(struct gh_pg_conn *c, gh_id id, struct gh_arena *a, struct gh_user *u)
-{
-	struct gh_pg_params p = {0};
-	PGresult *res;
-	enum gh_err r;
-
-	gh_pg_p_int(&p, id);
-	if ((r = ses_exec(c, S_USER_GET, &p, &res, "user get")) != GH_OK)
-		return r;
-	r = GH_ERR_NOTFOUND;
-	if (PQntuples(res) > 0) {
-		gh_pg_row_user(res, 0, a, u);
-		r = GH_OK;
-	}
-	PQclear(res);
-	return r;
-}
-
-/* Lock the family (session) of the token hash for this transaction;
- * GH_ERR_NOTFOUND when the token (or its session) is unknown. */
-static enum gh_err
-lock_family(struct gh_pg_conn *c, const unsigned char *hash)
-{
-	struct gh_pg_params p = {0};
-	PGresult *res;
-	enum gh_err r;
-
-	p_hash(&p, hash);
-	if ((r = ses_exec(c, S_FAMILY_LOCK, &p, &res, "refresh lock")) != GH_OK)
-		return r;
-	r = PQntuples(res) > 0 ? GH_OK : GH_ERR_NOTFOUND;
-	PQclear(res);
-	return r;
-}
-
 /* What presenting a token depends on, read under its family's lock. */
 struct presented {
 	int64_t tok_id, tok_exp, spent, born;
@@ -358,28 +312,31 @@ struct presented {
 	gh_id sid, user_id;
 };
 
+/* Lock the token's family and read the token, its session and its user
+ * (*u); GH_ERR_NOTFOUND when any of them is unknown. */
 static enum gh_err
-find_refresh(
-    struct gh_pg_conn *c, const unsigned char *hash, struct presented *t)
+take_refresh(struct gh_pg_conn *c, const unsigned char *hash,
+    struct presented *t, struct gh_arena *a, struct gh_user *u)
 {
 	struct gh_pg_params p = {0};
 	PGresult *res;
 	enum gh_err r;
 
 	p_hash(&p, hash);
-	if ((r = ses_exec(c, S_REFRESH_FIND, &p, &res, "refresh find")) !=
+	if ((r = ses_exec(c, S_REFRESH_TAKE, &p, &res, "refresh take")) !=
 	    GH_OK)
 		return r;
 	r = GH_ERR_NOTFOUND;
 	if (PQntuples(res) > 0) {
-		t->tok_id = gh_pg_int(res, 0, 0);
-		t->sid = gh_pg_int(res, 0, 1);
-		t->tok_exp = gh_pg_int(res, 0, 2);
-		t->spent_set = !gh_pg_null(res, 0, 3);
-		t->spent = gh_pg_int(res, 0, 3);
-		t->revoked = gh_pg_bool(res, 0, 4);
-		t->user_id = gh_pg_int(res, 0, 5);
-		t->born = gh_pg_int(res, 0, 6);
+		gh_pg_row_user(res, 0, a, u);
+		t->tok_id = gh_pg_int(res, 0, 8);
+		t->sid = gh_pg_int(res, 0, 9);
+		t->tok_exp = gh_pg_int(res, 0, 10);
+		t->spent_set = !gh_pg_null(res, 0, 11);
+		t->spent = gh_pg_int(res, 0, 11);
+		t->revoked = gh_pg_bool(res, 0, 12);
+		t->user_id = gh_pg_int(res, 0, 13);
+		t->born = gh_pg_int(res, 0, 14);
 		r = GH_OK;
 	}
 	PQclear(res);
@@ -395,20 +352,22 @@ gh_pg_refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 	struct gh_pg_conn *c;
 	struct gh_pg_params p = {0};
 	struct presented t = {0};
-	int64_t rows = 0;
+	PGresult *pr;
+	bool rows;
+	int retried = 0;
 	enum gh_err r;
 
 	*res = GH_REFRESH_INVALID;
 	if (gh_pg_tx_begin(gs, &c) != GH_OK)
 		return GH_ERR_DB;
+again:
 	/* from here to the commit, no other presentation of a token of
 	 * this family (on any instance) runs */
-	if ((r = lock_family(c, old_hash)) != GH_OK ||
-	    (r = find_refresh(c, old_hash, &t)) != GH_OK) {
+	if ((r = take_refresh(c, old_hash, &t, a, u)) != GH_OK) {
 		if (r != GH_ERR_NOTFOUND)
 			goto fail;
 		gh_pg_tx_rollback(gs, c);
-		return GH_OK; /* unknown token */
+		return GH_OK; /* unknown token, session or user */
 	}
 	*sid = t.sid;
 	/* the session's absolute end: no rotation moves it */
@@ -416,12 +375,6 @@ gh_pg_refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 		if (t.born + gs->session_max_usec <= now)
 			t.tok_exp = 0; /* over: as an expired token */
 		expires_at = GH_MIN(expires_at, t.born + gs->session_max_usec);
-	}
-	if ((r = load_user(c, t.user_id, a, u)) != GH_OK) {
-		if (r != GH_ERR_NOTFOUND)
-			goto fail;
-		gh_pg_tx_rollback(gs, c);
-		return GH_OK;
 	}
 	if (t.revoked || t.tok_exp <= now || !u->is_active) {
 		gh_pg_tx_rollback(gs, c);
@@ -442,28 +395,31 @@ gh_pg_refresh_rotate(struct gh_store *gs, const unsigned char *old_hash,
 		*res = GH_REFRESH_REUSED;
 		return GH_OK;
 	}
-	if (!t.spent_set) {
-		gh_pg_p_int(&p, t.tok_id);
-		gh_pg_p_int(&p, now);
-		if ((r = ses_run(c, S_REFRESH_SPEND, &p, &rows,
-		         "refresh spend")) != GH_OK)
-			goto fail;
-		if (rows != 1) { /* cannot be, under the family's lock */
-			gh_log_error_f("refresh token %lld spent meanwhile",
+	p = (struct gh_pg_params){0};
+	gh_pg_p_int(&p, t.tok_id);
+	gh_pg_p_int(&p, t.sid);
+	gh_pg_p_int(&p, now);
+	p_hash(&p, new_hash);
+	gh_pg_p_int(&p, expires_at);
+	gh_pg_p_bool(&p, t.spent_set);
+	if ((r = ses_exec(c, S_REFRESH_ROTATE, &p, &pr, "refresh rotate")) !=
+	    GH_OK)
+		goto fail;
+	rows = gh_pg_int(pr, 0, 0) == 1 && gh_pg_int(pr, 0, 1) == 1;
+	PQclear(pr);
+	if (!rows) {
+		/* spent by the holder of the lock we waited for: read the
+		 * token again, now that its spend is visible (once) */
+		if (retried++ > 0) {
+			gh_log_error_f("refresh token %lld: spend guard failed "
+			               "twice under its family's lock",
 			    (long long)t.tok_id);
 			r = GH_ERR_DB;
 			goto fail;
 		}
+		p = (struct gh_pg_params){0};
+		goto again;
 	}
-	if ((r = insert_refresh(c, t.sid, new_hash, now, expires_at)) != GH_OK)
-		goto fail;
-	p = (struct gh_pg_params){0};
-	gh_pg_p_int(&p, t.sid);
-	gh_pg_p_int(&p, now);
-	gh_pg_p_int(&p, expires_at);
-	if ((r = ses_run(c, S_SESSION_TOUCH, &p, NULL, "session touch")) !=
-	    GH_OK)
-		goto fail;
 	if ((r = gh_pg_tx_commit(gs, c)) != GH_OK)
 		goto failed;
 	*res = t.spent_set ? GH_REFRESH_GRACE : GH_REFRESH_ROTATED;
