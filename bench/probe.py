@@ -24,10 +24,10 @@
         (from its connect to the last byte; curl's own start-up left out).
         Prints one line of key=value pairs: posts (per read), reads, bytes,
         secs, mb_per_s, posts_per_s.
-    probe.py sample PID OUT_FILE
-        Until SIGTERM: every 20 ms, sum VmRSS over PID and its descendants,
-        and keep the largest sum (kB) in OUT_FILE. The fallback for peak RSS
-        where /proc/PID/clear_refs cannot be written.
+    probe.py sample PID[,PID...] OUT_FILE
+        Until SIGTERM: every 20 ms, sum VmRSS over the PIDs and their
+        descendants, and keep the largest sum (kB) in OUT_FILE. The fallback
+        for peak RSS where /proc/PID/clear_refs cannot be written.
 
 Standard library only. Exit status non-zero (with a one-line reason) when
 the measurement could not be made; a slow figure is never an error.
@@ -252,12 +252,12 @@ def stream(base, db_path, timeout, min_posts):
                                 posts / secs))
 
 
-def sample(pid, out_file):
+def sample(pids, out_file):
     peak = 0
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     while not stop:
-        total = sum(status_kb(p, "VmRSS") for p in tree(pid))
+        total = sum(status_kb(p, "VmRSS") for pid in pids for p in tree(pid))
         if total > peak:
             peak = total
             with open(out_file + ".tmp", "w") as f:
@@ -274,8 +274,9 @@ def main():
     elif len(a) == 5 and a[0] == "stream" and a[3].isdigit() and \
             a[4].isdigit():
         stream(a[1], a[2], int(a[3]), int(a[4]))
-    elif len(a) == 3 and a[0] == "sample" and a[1].isdigit():
-        sample(int(a[1]), a[2])
+    elif len(a) == 3 and a[0] == "sample" and \
+            all(p.isdigit() for p in a[1].split(",")):
+        sample([int(p) for p in a[1].split(",")], a[2])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -9,15 +9,17 @@ Reads OUT_DIR/meta.tsv and the measurements bench/run.sh wrote:
   burst.tsv    one bench/burst.c run a line
   stream.tsv   one full GET /posts read (bench/probe.py stream) a line
   startup.tsv  one start (bench/probe.py startup) a line
-and prints results.md: the goals of issue 6 (met / not met, with the
-figure), the regressions against PREVIOUS_RESULTS_MD (the last committed
-bench/results.md), then every table. Each figure of a table is the median
-over the runs, except errors (summed: a bad run cannot hide behind the
-median) and peak RSS (the largest of the runs: the scenario's peak). At the
-end, inside an HTML comment, the figures the next run compares with, one a
-line: "key <TAB> figure <TAB> value <TAB> higher|lower" (which way is
-better). A figure more than 10% worse than before is listed; that is a
-report, never a failure.
+and prints results.md: the goals of issue 6 and those of gatehouse on
+PostgreSQL (met / not met, with the figure), the regressions against
+PREVIOUS_RESULTS_MD (the last committed bench/results.md), then every table
+(gatehouse on PostgreSQL - servers gatehouse-pg, gatehouse-pgN - beside
+gatehouse on SQLite, with the ratios, after the scenarios). Each figure of
+a table is the median over the runs, except errors (summed: a bad run
+cannot hide behind the median) and peak RSS (the largest of the runs: the
+scenario's peak). At the end, inside an HTML comment, the figures the next
+run compares with, one a line: "key <TAB> figure <TAB> value <TAB>
+higher|lower" (which way is better). A figure more than 10% worse than
+before is listed; that is a report, never a failure.
 Standard library only.
 """
 import math
@@ -25,8 +27,12 @@ import os
 import statistics
 import sys
 
-SERVERS = [("nginx", "nginx (fixed body)"), ("gatehouse", "gatehouse"),
-           ("fastapi", "FastAPI seed")]
+# the servers of the main pass, in the order of the tables; gatehouse on
+# PostgreSQL (gatehouse-pg, gatehouse-pgN: N instances behind an nginx
+# proxy) goes in after gatehouse on SQLite when the run measured it
+SERVERS = [("nginx", "nginx (fixed body)"),
+           ("gatehouse", "gatehouse (SQLite)"), ("fastapi", "FastAPI seed")]
+PG_PREFIX = "gatehouse-pg"
 SCENARIOS = [
     ("me", "GET /users/me"),
     ("apikey", "GET /users/me (X-API-Key)"),
@@ -57,6 +63,10 @@ STREAM_RSS_GOAL_KB = 50 * 1024
 IDLE_RSS_GOAL_KB = 10 * 1024
 START_GOAL_MS = 100.0
 BURST_P99_GOAL_MS = 50.0
+# gatehouse on PostgreSQL (one instance) against gatehouse on SQLite
+PG_ME_GOAL = 0.10  # GET /users/me within 10%
+PG_REFRESH_GOAL = 2500.0  # refreshes per second, in all
+PG_LOGIN_GOAL = 0.10  # login flat: within 10% either way (hash-bound)
 REGRESSION = 0.10
 DATA_TAG = "<!-- bench-data v1"
 
@@ -89,6 +99,28 @@ def read_meta(path):
     return meta
 
 
+def pg_instances(server):
+    """gatehouse-pg -> 1, gatehouse-pg2 -> 2; None for other servers."""
+    if not server.startswith(PG_PREFIX):
+        return None
+    rest = server[len(PG_PREFIX):]
+    if rest == "":
+        return 1
+    return int(rest) if rest.isdigit() else None
+
+
+def pg_label(server):
+    n = pg_instances(server)
+    if n == 1:
+        return "gatehouse on PostgreSQL"
+    return "gatehouse on PostgreSQL, %d instances + nginx proxy" % n
+
+
+def pg_short(server):
+    n = pg_instances(server)
+    return "PG" if n == 1 else "PG %d" % n
+
+
 def med(rows, key):
     vals = [float(r[key]) for r in rows if r.get(key, "") != ""]
     return statistics.median(vals) if vals else None
@@ -118,6 +150,15 @@ class Cell:
             if n > 0:
                 cpu.append(float(r["cpu_us"]) / n)
         self.cpu = statistics.median(cpu) if cpu else None
+        # the PostgreSQL cluster's CPU time, on the same requests
+        db = []
+        for r in runs:
+            if r.get("db_cpu_us", "") == "":
+                continue
+            n = int(r.get("cpu_requests") or r["requests"])
+            if n > 0:
+                db.append(float(r["db_cpu_us"]) / n)
+        self.db_cpu = statistics.median(db) if db else None
         rss = [int(r["hwm_kb"]) for r in runs if r.get("hwm_kb", "") != ""]
         self.rss = max(rss) if rss else None
         self.rss_method = runs[0].get("rss_method", "")
@@ -218,6 +259,15 @@ class Report:
                 key = (ps, r["scenario"], r["server"], int(r["connections"]))
             runs.setdefault(key, []).append(r)
         self.cells = {k: Cell(v) for k, v in runs.items()}
+        # gatehouse on PostgreSQL, by instances, after gatehouse on SQLite
+        pgs = sorted({k[2] for k in self.cells if k[0] == "main" and
+                      pg_instances(k[2]) is not None}, key=pg_instances)
+        self.pg_servers = pgs
+        self.servers = []
+        for srv, label in SERVERS:
+            self.servers.append((srv, label))
+            if srv == "gatehouse":
+                self.servers.extend((s, pg_label(s)) for s in pgs)
         self.burst = read_kv_lines(os.path.join(out, "burst.tsv"))
         self.stream = read_kv_lines(os.path.join(out, "stream.tsv"))
         self.startup = read_kv_lines(os.path.join(out, "startup.tsv"))
@@ -258,6 +308,13 @@ class Report:
                   m.get("connections"), m.get("duration"), m.get("warmup"),
                   m.get("runs"), m.get("seed_workers"),
                   "%.0f" % (int(m.get("elapsed_secs", "0")) / 60.0)))
+        if self.pg_servers:
+            p.append("")
+            p.append("gatehouse on PostgreSQL %s: a throwaway cluster the "
+                     "run starts on this machine (scripts/pg-cluster.sh, "
+                     "durable: fsync and synchronous_commit on, as in "
+                     "production), a fresh database per server." %
+                     m.get("pg_version", "?"))
         busy = [(k[5:], v) for k, v in m.items() if k.startswith("busy_")]
         if busy:
             p.append("")
@@ -476,8 +533,8 @@ class Report:
         p.append("")
         rows = []
         for scen, label in SCENARIOS:
-            measured = any(self.cell(scen, s) for s, _ in SERVERS)
-            for srv, srv_label in SERVERS:
+            measured = any(self.cell(scen, s) for s, _ in self.servers)
+            for srv, srv_label in self.servers:
                 c = self.cell(scen, srv)
                 if c is None:
                     if measured and srv == "fastapi" and \
@@ -499,6 +556,7 @@ class Report:
                 self.record(key, "p99 ms", c.p99, "lower")
                 self.record(key, "CPU us/req", c.cpu, "lower")
                 self.record(key, "peak RSS kB", c.rss, "lower")
+                self.record(key, "PostgreSQL CPU us/req", c.db_cpu, "lower")
         table(p, ["scenario", "server", "req/s", "p50 ms", "p99 ms",
                   "p99.9 ms", "CPU us/req", "peak RSS MB", "errors",
                   "ratio to nginx", "ratio to FastAPI"], rows,
@@ -511,13 +569,19 @@ class Report:
                  "todos cycle is POST, GET, PATCH, list, DELETE: its req/s "
                  "counts each of them. The two mixed rows share their CPU "
                  "time (divided by the requests of both) and peak RSS.")
+        if self.pg_servers:
+            p.append("gatehouse on PostgreSQL: CPU and RSS are gatehouse's "
+                     "only (with several instances, summed over them; the "
+                     "proxy in front is not counted), never PostgreSQL's: "
+                     "its CPU time is in the next table.")
         p.append("")
         self.notes()
+        self.pg_table()
 
     def notes(self):
         p, cells, nproc = self.p, self.cells, self.nproc
         lines = []
-        for srv, srv_label in SERVERS:
+        for srv, srv_label in self.servers:
             key, bearer = self.cell("apikey", srv), self.cell("me", srv)
             if key is None or bearer is None or not bearer.rps:
                 continue
@@ -533,7 +597,7 @@ class Report:
             p.extend(lines)
             p.append("")
         lines = []
-        for srv, srv_label in SERVERS:
+        for srv, srv_label in self.servers:
             c = self.cell("refresh", srv)
             if c is None:
                 continue
@@ -554,7 +618,7 @@ class Report:
                      "connection for %s s, ceiling = %d cores / t):" %
                      (self.meta.get("ceiling_duration"), nproc))
             p.append("")
-            for srv, srv_label in SERVERS:
+            for srv, srv_label in self.servers:
                 one = self.cell("login_1conn", srv)
                 if one is None:
                     continue
@@ -576,7 +640,7 @@ class Report:
                      (self.meta.get("mixed_get_connections"),
                       self.meta.get("mixed_login_connections")))
             p.append("")
-            for srv, srv_label in SERVERS:
+            for srv, srv_label in self.servers:
                 g = self.cell("mixed_get", srv)
                 if g is None:
                     continue
@@ -592,6 +656,122 @@ class Report:
                     line += ", %s login req/s" % fmt_rps(lg.rps)
                 p.append(line + ".")
             p.append("")
+
+    # -- gatehouse on PostgreSQL
+    def pg_table(self):
+        pgs = self.pg_servers
+        if not pgs:
+            return
+        p = self.p
+        base = "gatehouse-pg" if "gatehouse-pg" in pgs else None
+        multi = [s for s in pgs if pg_instances(s) > 1]
+        p.append("## gatehouse on PostgreSQL vs SQLite")
+        p.append("")
+        p.append("The scenarios above, side by side: %s. Ratios are of "
+                 "req/s. PostgreSQL runs on this machine, sharing its %d "
+                 "cores with gatehouse and wrk; several instances sit "
+                 "behind an nginx proxy on the same cores too, so PG N / PG "
+                 "shows what the extra hop and the sharing cost here, not "
+                 "what more machines would add. gatehouse CPU = the "
+                 "instances' CPU time per request (summed over them; not "
+                 "the proxy's); PostgreSQL CPU = the cluster's (all its "
+                 "processes: backends, WAL writer, checkpointer, "
+                 "autovacuum), per request, on top of gatehouse's: the "
+                 "database's work, not the server's." % (
+                     ", ".join(["SQLite = gatehouse on SQLite"] +
+                               ["%s = %s" % (pg_short(s), pg_label(s))
+                                for s in pgs]), self.nproc))
+        p.append("")
+        cols = ["gatehouse"] + pgs
+        names = ["SQLite"] + [pg_short(s) for s in pgs]
+        head = ["scenario"] + ["%s req/s" % n for n in names]
+        head += ["%s / SQLite" % pg_short(s) for s in pgs]
+        if base:
+            head += ["%s / PG" % pg_short(s) for s in multi]
+        head += ["p50 ms (%s)" % " / ".join(names),
+                 "p99 ms (%s)" % " / ".join(names),
+                 "gatehouse CPU us/req (%s)" % " / ".join(names),
+                 "PostgreSQL CPU us/req (%s)" % " / ".join(names[1:])]
+        rows = []
+        for scen, label in SCENARIOS:
+            cs = [self.cell(scen, srv) for srv in cols]
+            if not any(cs[1:]):
+                continue
+            any_c = next(c for c in cs if c)
+            if scen.startswith("mixed"):
+                label = "%s (%s conns)" % (label, any_c.conns)
+            row = [label] + [fmt_rps(c and c.rps) for c in cs]
+            row += [fmt_x(ratio(c, cs[0])) for c in cs[1:]]
+            if base:
+                b = self.cell(scen, base)
+                row += [fmt_x(ratio(self.cell(scen, s), b)) for s in multi]
+            row += [" / ".join(fmt_ms(c and c.p50) for c in cs),
+                    " / ".join(fmt_ms(c and c.p99) for c in cs),
+                    " / ".join(fmt_us(c and c.cpu) for c in cs),
+                    " / ".join(fmt_us(c and c.db_cpu) for c in cs[1:])]
+            rows.append(row)
+        table(p, head, rows, ["---"] + ["---:"] * (len(head) - 1))
+
+    def pg_goals(self):
+        pgs = self.pg_servers
+        if not pgs and not self.cell("me", "gatehouse"):
+            return
+        rows = []
+        pg = "gatehouse-pg"
+        others = [s for s in pgs if s != pg]
+
+        def also(scen, base=None):
+            """The other PostgreSQL servers' figures, for the record."""
+            out = []
+            for s in others:
+                c = self.cell(scen, s)
+                if c is None:
+                    continue
+                f = "%s: %s req/s" % (pg_short(s), fmt_rps(c.rps))
+                r = ratio(c, base) if base else None
+                out.append(f + (" (%s)" % fmt_x(r) if r else ""))
+            return "; " + "; ".join(out) if out else ""
+
+        sq, pm = self.cell("me", "gatehouse"), self.cell("me", pg)
+        r = ratio(pm, sq)
+        rows.append(("GET /users/me on PostgreSQL within 10% of SQLite",
+                     "%s (%s vs %s req/s; p99 %s vs %s ms)%s" % (
+                         fmt_x(r), fmt_rps(pm.rps), fmt_rps(sq.rps),
+                         fmt_ms(pm.p99), fmt_ms(sq.p99), also("me", sq))
+                     if r else "-",
+                     met(None if r is None else r >= 1 - PG_ME_GOAL)))
+        rf = self.cell("refresh", pg)
+        rows.append(("refresh on PostgreSQL >= 2,500/s",
+                     "%s/s, p99 %s ms (SQLite: %s/s)%s" % (
+                         fmt_rps(rf.rps), fmt_ms(rf.p99),
+                         fmt_rps(self.cell("refresh", "gatehouse").rps
+                                 if self.cell("refresh", "gatehouse")
+                                 else None), also("refresh"))
+                     if rf else "-",
+                     met(None if rf is None else
+                         rf.rps >= PG_REFRESH_GOAL)))
+        sl, pl = self.cell("login", "gatehouse"), self.cell("login", pg)
+        r = ratio(pl, sl)
+        rows.append(("login on PostgreSQL flat: within 10% of SQLite "
+                     "(hash-bound)",
+                     "%s (%s vs %s logins/s)%s" % (
+                         fmt_x(r), fmt_rps(pl.rps), fmt_rps(sl.rps),
+                         also("login", sl)) if r else "-",
+                     met(None if r is None else
+                         abs(r - 1) <= PG_LOGIN_GOAL)))
+        self.p.append("## Goals (gatehouse on PostgreSQL)")
+        self.p.append("")
+        if self.smoke:
+            self.p.append("A smoke run: tiny sizes, 1-second runs; these "
+                          "verdicts only prove the report works.")
+            self.p.append("")
+        self.p.append("Judged on one instance (%s) against gatehouse on "
+                      "SQLite in the same run; the figures of several "
+                      "instances behind the proxy follow, for the "
+                      "record." % pg)
+        self.p.append("")
+        table(self.p, ["goal", "figure", "status"], rows,
+              ["---", "---", "---"])
 
     # -- connections
     def connections(self):
@@ -647,7 +827,7 @@ class Report:
                                 self.meta.get("burst_timeout")))
         p.append("")
         rows = []
-        for srv, srv_label in SERVERS:
+        for srv, srv_label in self.servers:
             bs = [r for r in self.burst if r["server"] == srv]
             if not bs:
                 continue
@@ -920,6 +1100,7 @@ class Report:
         tables = self.p[body_start:]
         self.p = self.p[:body_start]
         self.goals()
+        self.pg_goals()
         self.regressions()
         self.p.extend(tables)
         self.data_block()

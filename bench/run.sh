@@ -3,21 +3,31 @@
 # against nginx (the machine's ceiling: a fixed JSON body) and the seed's
 # FastAPI application (the baseline gatehouse replaces), with the server's
 # CPU time per request and peak RSS; a connection-count table; a burst of new
-# connections (bench/burst.c); start-up time and idle RSS; and gatehouse at
-# two generated data sets (1k and 1M users, scripts/gen-scale-data.sh) side
-# by side, with the full stream of every post. bench/README.md explains it.
+# connections (bench/burst.c); start-up time and idle RSS; gatehouse on
+# PostgreSQL (one instance, and two behind an nginx proxy) beside gatehouse on
+# SQLite; and gatehouse at two generated data sets (1k and 1M users,
+# scripts/gen-scale-data.sh) side by side, with the full stream of every
+# post. bench/README.md explains it.
 #
-#   make bench        bench/run.sh                 (full run, ~30 minutes)
-#   make bench-smoke  BENCH_SMOKE=1 bench/run.sh   (under a minute; only
+#   make bench        bench/run.sh                 (full run, ~40 minutes)
+#   make bench-smoke  BENCH_SMOKE=1 bench/run.sh   (~75 s; only
 #                                                   proves the harness works)
 #
 # Passes, one after another, each server started fresh on a free port and
 # stopped by PID:
-#   main    nginx, gatehouse, the FastAPI seed: data seeded through the API
-#           (bench/seed.py: one user, its token, an API key for gatehouse,
-#           100 posts), the wrk scenarios (bench/wrk.lua); for gatehouse also
-#           the connections table (GET /users/me at 1..1024 connections);
-#           for each server the burst (bench/burst.c)
+#   main    nginx, gatehouse, gatehouse-pg, gatehouse-pg2, the FastAPI seed:
+#           data seeded through the API (bench/seed.py: one user, its token,
+#           an API key for gatehouse, 100 posts), the wrk scenarios
+#           (bench/wrk.lua); for gatehouse (SQLite) also the connections
+#           table (GET /users/me at 1..1024 connections); for each server
+#           but the PostgreSQL ones the burst (bench/burst.c).
+#           gatehouse-pg is gatehouse on a fresh database of a throwaway
+#           PostgreSQL cluster (scripts/pg-cluster.sh start --durable, in
+#           the temp dir, started before the first such pass and stopped
+#           by its PID at the end or on failure); gatehouse-pgN is N
+#           instances on one fresh database behind an nginx proxy (round
+#           robin, upstream keepalive, X-Forwarded-For; TRUSTED_PROXIES on
+#           the instances, one SECRET_KEY)
 #   startup gatehouse started BENCH_STARTS times on an empty data directory
 #           (bench/probe.py startup): time to /readyz 200, idle RSS
 #   small, big   gatehouse on a copy of a generated database (1k users / 10k
@@ -54,8 +64,11 @@
 #   BENCH_IDLE_TIMEOUT=120     seconds to wait for a server to finish work
 #                              abandoned by the previous wrk (see wait_idle)
 #   BENCH_START_TIMEOUT=60     seconds a server may take to become ready
-#   BENCH_SKIP_NGINX=1, BENCH_SKIP_GATEHOUSE=1, BENCH_SKIP_SEED=1
-#                              leave out nginx / gatehouse / the seed app
+#   BENCH_SKIP_NGINX=1, BENCH_SKIP_GATEHOUSE=1, BENCH_SKIP_SEED=1,
+#   BENCH_SKIP_PG=1            leave out nginx / gatehouse (on every database)
+#                              / the seed app / gatehouse on PostgreSQL
+#   BENCH_PG_INSTANCES="1 2"/"1"   the PostgreSQL passes: gatehouse-pg (1),
+#                              gatehouse-pgN (N instances behind nginx)
 #   BENCH_GATEHOUSE_BIN=build/gatehouse   BENCH_GATEHOUSE_ARGS=   (extra flags)
 #   BENCH_SEED_APP_DIR=../shared/reference/fastapi_seed (beside the clone)
 #   BENCH_SEED_WORKERS=$(nproc)
@@ -103,6 +116,10 @@ if [ "$SMOKE" = 1 ]; then
 	d_levels="1 16" d_conndur=1 d_connruns=1 d_burst=64 d_burstruns=1
 	d_starts=1 d_susers=2000 d_sposts=20000 d_ssusers=200 d_ssposts=2000
 	d_sscen="me todos" d_sdur=1 d_sruns=1 d_streamruns=1 d_streammin=20000 d_busy=0.2
+	# each PostgreSQL pass adds ~20 s to the smoke run: one proves the
+	# cluster, the database and the DB CPU figures; BENCH_PG_INSTANCES="1 2"
+	# also proves the proxy and the summed instances
+	d_pginst="1"
 else
 	d_dur=10 d_conn=64 d_runs=3 d_warm=2 d_ceil=5 d_mixlogin=32
 	d_loginmax=60
@@ -111,6 +128,7 @@ else
 	d_ssusers=1000 d_ssposts=10000
 	d_sscen="me apikey list patch login refresh mixed todos create"
 	d_sdur=5 d_sruns=3 d_streamruns=3 d_streammin=1000000 d_busy=1
+	d_pginst="1 2"
 fi
 DURATION=${BENCH_DURATION:-$d_dur}
 CONNECTIONS=${BENCH_CONNECTIONS:-$d_conn}
@@ -148,6 +166,7 @@ STREAM_RUNS=${BENCH_STREAM_RUNS:-$d_streamruns}
 STREAM_TIMEOUT=${BENCH_STREAM_TIMEOUT:-900}
 STREAM_MIN_POSTS=${BENCH_STREAM_MIN_POSTS:-$d_streammin}
 SCALE_DIR=${BENCH_SCALE_DIR:-$OUT/scale}
+PG_INSTANCES=${BENCH_PG_INSTANCES:-$d_pginst}
 BUSY_WINDOW=$d_busy
 SECRET=bench-secret-key-0123456789abcdef0123456789abcdef
 
@@ -186,6 +205,11 @@ for v in $CONN_LEVELS; do
 	'' | *[!0-9]* | 0) die "BENCH_CONN_LEVELS: positive integers (got '$v')" ;;
 	esac
 done
+for v in $PG_INSTANCES; do
+	case $v in
+	'' | *[!0-9]* | 0) die "BENCH_PG_INSTANCES: positive integers (got '$v')" ;;
+	esac
+done
 for tool in wrk curl sqlite3 "$PYTHON"; do
 	command -v "$tool" >/dev/null || die "$tool not found (make deps)"
 done
@@ -195,6 +219,16 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
 PIDS=()        # servers and background wrk processes we started
 CLEAN_FILES=() # working copies of the scale databases
 CURRENT_LOG="" # log of the server being measured, shown on failure
+EXTRA_LOGS=()  # its other logs (the instances behind a proxy), shown too
+# The server being measured (set by bench_server around start_NAME):
+# SERVER_PID answers at BASE (for gatehouse-pgN: the proxy); SERVER_PIDS
+# are all its processes (each must stay alive; each is stopped at its end);
+# MEASURED are those whose CPU time and RSS are the server's (gatehouse-pgN:
+# the N instances, summed; not the proxy); DB_PID, if set, is the
+# PostgreSQL postmaster it uses, whose CPU time is reported on its own.
+SERVER_PID="" SERVER_PIDS=() MEASURED=() DB_PID=""
+PG_DIR=""      # the throwaway PostgreSQL cluster, once started (pg_up)
+PG_PID=""      # its postmaster
 
 alive() { # PID: running (a zombie child counts as gone)
 	local state
@@ -239,10 +273,14 @@ cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
-	if [ $rc -ne 0 ] && [ -n "$CURRENT_LOG" ] && [ -s "$CURRENT_LOG" ]; then
-		log "last lines of $CURRENT_LOG:"
-		tail -n 20 "$CURRENT_LOG" >&2
+	if [ $rc -ne 0 ]; then
+		for p in "$CURRENT_LOG" "${EXTRA_LOGS[@]}"; do
+			[ -s "$p" ] || continue # (an empty name too)
+			log "last lines of $p:"
+			tail -n 20 "$p" >&2
+		done
 	fi
+	[ -z "$PG_DIR" ] || pg_down
 	for p in "${CLEAN_FILES[@]}"; do rm -f -- "$p"; done
 	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
 		log "kept $TMP"
@@ -255,6 +293,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+server_alive() { # every process of the server being measured runs
+	local p
+	for p in "${SERVER_PIDS[@]}"; do alive "$p" || return 1; done
+}
 
 free_port() {
 	"$PYTHON" -c 'import socket
@@ -284,12 +327,14 @@ tree_pids() { # PID: it and its descendants (nginx and uvicorn workers)
 	for p in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$p"; done
 }
 
-# CPU time (clock ticks, user + system) used so far by PID and its
+# CPU time (clock ticks, user + system) used so far by the PIDs and their
 # descendants; /proc/PID/stat counts every thread of the process.
-tree_ticks() {
-	local f files=()
-	for f in $(tree_pids "$1"); do
-		[ -r "/proc/$f/stat" ] && files+=("/proc/$f/stat")
+tree_ticks() { # PID...
+	local f p files=()
+	for p in "$@"; do
+		for f in $(tree_pids "$p"); do
+			[ -r "/proc/$f/stat" ] && files+=("/proc/$f/stat")
+		done
 	done
 	[ ${#files[@]} -gt 0 ] || {
 		echo 0
@@ -302,39 +347,48 @@ tree_ticks() {
 # Peak RSS over a measured run. Where /proc/PID/clear_refs may be written
 # (RSS_METHOD=hwm, decided when each server starts), "5" resets each
 # process's VmHWM to its current RSS and the peak is the sum of VmHWM over
-# the process tree afterwards; elsewhere (RSS_METHOD=sampled) probe.py
-# samples the tree's summed VmRSS every 20 ms, which can miss short peaks.
+# the process trees afterwards; elsewhere (RSS_METHOD=sampled) probe.py
+# samples the trees' summed VmRSS every 20 ms, which can miss short peaks.
+# Several PIDs (gatehouse-pgN's instances): the sum over all of them.
 RSS_METHOD=hwm
 SAMPLER=""
-rss_method_for() { # PID: sets RSS_METHOD (BENCH_RSS_SAMPLED=1 forces sampling)
-	if [ "${BENCH_RSS_SAMPLED:-0}" != 1 ] &&
-	    { echo 5 >"/proc/$1/clear_refs"; } 2>/dev/null; then
-		RSS_METHOD=hwm
-	else
-		RSS_METHOD=sampled
-		log "  peak RSS is sampled every 20 ms (/proc/$1/clear_refs not writable, or BENCH_RSS_SAMPLED=1)"
-	fi
+rss_method_for() { # PID...: sets RSS_METHOD (BENCH_RSS_SAMPLED=1 forces sampling)
+	local p
+	RSS_METHOD=hwm
+	for p in "$@"; do
+		if [ "${BENCH_RSS_SAMPLED:-0}" = 1 ] ||
+		    ! { echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null; then
+			RSS_METHOD=sampled
+			log "  peak RSS is sampled every 20 ms (/proc/$p/clear_refs not writable, or BENCH_RSS_SAMPLED=1)"
+			return 0
+		fi
+	done
 }
 
-mem_reset() { # PID
-	local p
+mem_reset() { # PID...
+	local p q
 	if [ "$RSS_METHOD" = hwm ]; then
-		for p in $(tree_pids "$1"); do
-			{ echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null || true
+		for q in "$@"; do
+			for p in $(tree_pids "$q"); do
+				{ echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null || true
+			done
 		done
 	else
 		rm -f "$TMP/rss-peak"
-		"$PYTHON" "$HERE/probe.py" sample "$1" "$TMP/rss-peak" &
+		"$PYTHON" "$HERE/probe.py" sample "$(IFS=,; echo "$*")" \
+		    "$TMP/rss-peak" &
 		SAMPLER=$!
 		PIDS+=("$SAMPLER")
 	fi
 }
 
-mem_peak() { # PID: kB
-	local p files=()
+mem_peak() { # PID...: kB
+	local p q files=()
 	if [ "$RSS_METHOD" = hwm ]; then
-		for p in $(tree_pids "$1"); do
-			[ -r "/proc/$p/status" ] && files+=("/proc/$p/status")
+		for q in "$@"; do
+			for p in $(tree_pids "$q"); do
+				[ -r "/proc/$p/status" ] && files+=("/proc/$p/status")
+			done
 		done
 		[ ${#files[@]} -gt 0 ] || {
 			echo 0
@@ -353,32 +407,60 @@ mem_peak() { # PID: kB
 	fi
 }
 
-# res_start PID / res_stop PID: around one measured run; res_stop sets
-# RES_CPU_US (server CPU time in the run, microseconds) and RES_HWM_KB.
+# res_start PID... / res_stop PID...: around one measured run (the PIDs:
+# MEASURED, summed); res_stop sets RES_CPU_US (server CPU time in the run,
+# microseconds) and RES_HWM_KB, and, when the server runs on PostgreSQL
+# (DB_PID), RES_DB_CPU_US: the cluster's CPU time in the run, all its
+# processes (backends, writers, autovacuum), which is not the server's.
 HZ=$(getconf CLK_TCK)
 res_start() {
-	mem_reset "$1"
-	RES_T0=$(tree_ticks "$1")
+	mem_reset "$@"
+	RES_T0=$(tree_ticks "$@")
+	[ -z "$DB_PID" ] || RES_DB_T0=$(db_ticks)
 }
 res_stop() {
 	local t1
-	t1=$(tree_ticks "$1")
-	RES_HWM_KB=$(mem_peak "$1")
+	t1=$(tree_ticks "$@")
+	RES_HWM_KB=$(mem_peak "$@")
 	RES_CPU_US=$(((t1 - RES_T0) * 1000000 / HZ))
+	RES_DB_CPU_US=""
+	[ -z "$DB_PID" ] ||
+	    RES_DB_CPU_US=$((($(db_ticks) - RES_DB_T0) * 1000000 / HZ))
 }
 
-# wait_idle PID: poll the server's CPU use until a quarter second passes with
+# The fields res_stop measured, as raw.tsv carries them (tab first).
+res_fields() {
+	printf '\tcpu_us=%s\thwm_kb=%s\trss_method=%s' "$RES_CPU_US" \
+	    "$RES_HWM_KB" "$RSS_METHOD"
+	[ -z "$RES_DB_CPU_US" ] || printf '\tdb_cpu_us=%s' "$RES_DB_CPU_US"
+}
+
+# CPU ticks of the PostgreSQL cluster so far: its processes alive now, plus
+# what the postmaster's children that ended (a backend, an autovacuum
+# worker) used: the postmaster reaps them, so their time is in its cutime
+# and cstime.
+db_ticks() {
+	local own
+	own=$(awk '{ sub(/^.*\) /, ""); print $14 + $15 }' \
+	    "/proc/$DB_PID/stat" 2>/dev/null) || own=0
+	echo $(($(tree_ticks "$DB_PID") + ${own:-0}))
+}
+
+# wait_idle PID...: poll the server's CPU use until a quarter second passes with
 # almost none (< 12% of one core), or IDLE_TIMEOUT. A wrk that ends (or a
 # warm-up) abandons its in-flight requests, and a server whose workers cannot
 # cancel them (a thread pool computing password hashes) keeps computing them;
 # without this wait, that backlog would be charged to the next run.
-wait_idle() {
-	local pid=$1 limit prev now start=$SECONDS
+wait_idle() { # PID...: all of them together
+	local limit prev now start=$SECONDS
+	# on PostgreSQL, the database's leftover work (autovacuum after a
+	# write-heavy run) must not be charged to the next run either
+	[ -z "$DB_PID" ] || set -- "$@" "$DB_PID"
 	limit=$((HZ / 8 + 1))
-	prev=$(tree_ticks "$pid")
+	prev=$(tree_ticks "$@")
 	while :; do
 		sleep 0.25
-		now=$(tree_ticks "$pid")
+		now=$(tree_ticks "$@")
 		[ $((now - prev)) -lt "$limit" ] && break
 		prev=$now
 		if [ $((SECONDS - start)) -ge "$IDLE_TIMEOUT" ]; then
@@ -479,26 +561,178 @@ EOF
 # the scale pass's working copy.
 GATEHOUSE_DB_URL=""
 start_gatehouse() {
-	local port data=$TMP/gatehouse-$RUN_PASS
+	launch_gatehouse "$RUN_PASS" "$GATEHOUSE_DB_URL"
+	SERVER_PID=$LAUNCHED_PID
+	BASE=http://127.0.0.1:$LAUNCHED_PORT
+	READY_URL=$BASE/healthz
+}
+
+# launch_gatehouse TAG DATABASE_URL [NAME=VALUE...]: one gatehouse on a free
+# port, with the environment given on top of the bench's, data folder
+# $TMP/gatehouse-TAG, output in out/logs/gatehouse-TAG.log (CURRENT_LOG);
+# sets LAUNCHED_PID (also in PIDS) and LAUNCHED_PORT. The caller waits.
+launch_gatehouse() {
+	local tag=$1 url=$2 data=$TMP/gatehouse-$1
+	shift 2
 	[ -x "$GATEHOUSE_BIN" ] ||
 	    die "$GATEHOUSE_BIN missing: make build/gatehouse (or BENCH_SKIP_GATEHOUSE=1)"
 	mkdir -p "$data"
-	port=$(free_port)
-	CURRENT_LOG=$OUT/logs/gatehouse-$RUN_PASS.log
+	LAUNCHED_PORT=$(free_port)
+	CURRENT_LOG=$OUT/logs/gatehouse-$tag.log
 	# The login scenarios sign one user in from up to 64 connections at
 	# once, and every attempt counts against the brute-force limits until
 	# its password is checked: raise the limits, as a deployment that
 	# expects such bursts would.
 	# shellcheck disable=SC2086 # BENCH_GATEHOUSE_ARGS is a word list
-	LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
-	SECRET_KEY=$SECRET DATABASE_URL=$GATEHOUSE_DB_URL \
-	    "$GATEHOUSE_BIN" --host 127.0.0.1 --port "$port" \
+	env LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
+	    SECRET_KEY="$SECRET" DATABASE_URL="$url" "$@" \
+	    "$GATEHOUSE_BIN" --host 127.0.0.1 --port "$LAUNCHED_PORT" \
 	    --data-dir "$data" ${BENCH_GATEHOUSE_ARGS:-} \
+	    >"$CURRENT_LOG" 2>&1 &
+	LAUNCHED_PID=$!
+	PIDS+=("$LAUNCHED_PID")
+}
+
+# ---- gatehouse on PostgreSQL -----------------------------------------------
+
+# pg_up: the throwaway cluster of this run (scripts/pg-cluster.sh, durable:
+# fsync and synchronous_commit on, as production runs), in $TMP/pg, started
+# once, before the first PostgreSQL pass; stopped by pg_down (after the
+# last one, or by cleanup). Sets GH_PG_HOST, GH_PG_PORT, GH_PG_USER and
+# GH_PG_BIN (from its env file) and PG_PID.
+pg_up() {
+	[ -z "$PG_DIR" ] || return 0
+	PG_DIR=$TMP/pg   # before it starts: cleanup stops a half-started one
+	chmod 755 "$TMP" # as root the cluster runs as nobody, who must reach it
+	log "  starting a PostgreSQL cluster in $PG_DIR (scripts/pg-cluster.sh start --durable)"
+	"$ROOT/scripts/pg-cluster.sh" start "$PG_DIR" --durable \
+	    >"$OUT/logs/pg-cluster.log" 2>&1 || {
+		tail -n 30 "$OUT/logs/pg-cluster.log" >&2
+		die "scripts/pg-cluster.sh start failed (BENCH_SKIP_PG=1 leaves PostgreSQL out)"
+	}
+	# shellcheck disable=SC1091
+	. "$PG_DIR/env"
+	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+	alive "$PG_PID" || die "no PostgreSQL postmaster runs in $PG_DIR"
+	log "  PostgreSQL $(cat "$PG_DIR/data/PG_VERSION") ready (postmaster pid $PG_PID)"
+	printf 'pg_version\t%s\npg_durable\t1\n' \
+	    "$(cat "$PG_DIR/data/PG_VERSION")" >>"$OUT/meta.tsv"
+}
+
+# pg_down: keep the cluster's log, stop the postmaster by its PID (as
+# scripts/pg-cluster.sh stop does: fast shutdown, then immediate, then
+# KILL; never another process) and remove the cluster.
+pg_down() {
+	local dir=$PG_DIR
+	PG_DIR=""
+	cp -- "$dir/log" "$OUT/logs/postgresql.log" 2>/dev/null || true
+	"$ROOT/scripts/pg-cluster.sh" stop "$dir" \
+	    >>"$OUT/logs/pg-cluster.log" 2>&1 ||
+	    log "warning: scripts/pg-cluster.sh stop $dir failed (see $OUT/logs/pg-cluster.log)"
+	# (the script escalates to KILL itself; a PID that outlived it is left
+	# alone: by now it may be another process's)
+	if [ -n "$PG_PID" ] && alive "$PG_PID"; then
+		log "warning: process $PG_PID (the postmaster) still runs"
+	fi
+	PG_PID=""
+}
+
+pg_tool() { # TOOL ARGS...: a client of the cluster, as its superuser
+	"$GH_PG_BIN/$1" -h "$GH_PG_HOST" -p "$GH_PG_PORT" -U "$GH_PG_USER" "${@:2}"
+}
+
+# pg_new_db NAME: a fresh, empty database; sets PG_URL, its DATABASE_URL.
+pg_new_db() {
+	pg_tool createdb "$1" || die "createdb $1 failed"
+	PG_URL="postgresql:///$1?host=$GH_PG_HOST&port=$GH_PG_PORT&user=$GH_PG_USER"
+}
+
+# gatehouse-pg / gatehouse-pgN (start_gatehouse_pg N): N gatehouse on one
+# fresh database (PG_DB) of the cluster. One instance answers wrk itself;
+# several sit behind an nginx proxy (round robin, upstream keepalive,
+# X-Forwarded-For; the instances trust it through TRUSTED_PROXIES and share
+# SECRET_KEY), which is then SERVER_PID, and MEASURED are the instances. They
+# start one after another, each ready before the next (the first one
+# creates the schema).
+start_gatehouse_pg() { # INSTANCES
+	local n=$1 i dir port ups=""
+	pg_up
+	PG_DB=gh_bench_pg$n
+	pg_new_db "$PG_DB"
+	DB_PID=$PG_PID
+	EXTRA_LOGS+=("$PG_DIR/log")
+	if [ "$n" -eq 1 ]; then
+		launch_gatehouse "$RUN_PASS-pg" "$PG_URL"
+		SERVER_PID=$LAUNCHED_PID
+		BASE=http://127.0.0.1:$LAUNCHED_PORT
+		READY_URL=$BASE/readyz
+		return 0
+	fi
+	for i in $(seq 1 "$n"); do
+		launch_gatehouse "$RUN_PASS-pg$n-$i" "$PG_URL" \
+		    TRUSTED_PROXIES=127.0.0.1
+		SERVER_PIDS+=("$LAUNCHED_PID")
+		MEASURED+=("$LAUNCHED_PID")
+		EXTRA_LOGS+=("$CURRENT_LOG")
+		wait_ready "gatehouse instance $i of $n" "$LAUNCHED_PID" \
+		    "http://127.0.0.1:$LAUNCHED_PORT/readyz"
+		ups="$ups		server 127.0.0.1:$LAUNCHED_PORT;
+"
+	done
+	dir=$TMP/proxy-pg$n
+	mkdir -p "$dir/temp"
+	chmod 755 "$TMP" "$dir" # workers may run as another user under root
+	port=$(free_port)
+	# the proxy production would put in front: idle upstream connections
+	# kept (up to one per client connection), never closed for their
+	# request count; answers buffered in memory only (a page of 100 posts
+	# is larger than the default buffers: no temp files)
+	cat >"$dir/nginx.conf" <<EOF
+# generated by bench/run.sh: $n gatehouse instances behind a proxy
+worker_processes $NPROC;
+worker_rlimit_nofile 8192;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 100000000;
+	keepalive_timeout 120s;
+	client_body_temp_path $dir/temp/body;
+	proxy_temp_path $dir/temp/proxy;
+	fastcgi_temp_path $dir/temp/fastcgi;
+	uwsgi_temp_path $dir/temp/uwsgi;
+	scgi_temp_path $dir/temp/scgi;
+	upstream gatehouse {
+$ups		keepalive $CONNECTIONS;
+		keepalive_requests 100000000;
+		keepalive_timeout 120s;
+	}
+	server {
+		listen 127.0.0.1:$port backlog=4096;
+		location / {
+			proxy_pass http://gatehouse;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_set_header Host \$host;
+			proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Proto \$scheme;
+			proxy_buffers 16 8k;
+			proxy_max_temp_file_size 0;
+		}
+	}
+}
+EOF
+	CURRENT_LOG=$OUT/logs/proxy-pg$n.log
+	EXTRA_LOGS+=("$dir/error.log")
+	/usr/sbin/nginx -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf" \
 	    >"$CURRENT_LOG" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
+	SERVER_PIDS=("$SERVER_PID" "${SERVER_PIDS[@]}")
 	BASE=http://127.0.0.1:$port
-	READY_URL=$BASE/healthz
+	READY_URL=$BASE/readyz
 }
 
 start_fastapi() {
@@ -552,7 +786,7 @@ run_wrk() {
 		"$PYTHON" "$HERE/seed.py" clean-todos "$BASE" "$TOKEN" ||
 		    die "deleting the todos of the previous run failed"
 	fi
-	[ "$shared" = shared ] || res_start "$SERVER_PID"
+	[ "$shared" = shared ] || res_start "${MEASURED[@]}"
 	# in the background, so that a signal to this script is handled at once
 	BENCH_MODE=$mode BENCH_TAG=$scen BENCH_TOKEN=$TOKEN BENCH_IDS=$IDS \
 	    BENCH_USER=$USER_NAME BENCH_PASS=$USER_PASS BENCH_APIKEY=$APIKEY \
@@ -566,8 +800,8 @@ run_wrk() {
 	wait "$wpid" || rc=$?
 	forget_pid "$wpid"
 	if [ "$shared" != shared ]; then
-		res_stop "$SERVER_PID"
-		res="	cpu_us=$RES_CPU_US	hwm_kb=$RES_HWM_KB	rss_method=$RSS_METHOD"
+		res_stop "${MEASURED[@]}"
+		res=$(res_fields)
 	fi
 	if [ $rc -ne 0 ]; then
 		tail -n 5 "$out" >&2
@@ -607,7 +841,7 @@ field() { # KEY LINE: value of KEY=value in a tab-separated line
 
 warmup() { # SERVER MODE [CONNECTIONS]
 	[ "$WARMUP" -gt 0 ] || return 0
-	wait_idle "$SERVER_PID"
+	wait_idle "${MEASURED[@]}"
 	run_wrk "$1" "warmup-$2" 0 "$2" "${3:-$CONNECTIONS}" "$WARMUP" >/dev/null
 }
 
@@ -616,7 +850,7 @@ measure() {
 	local i secs=${4:-$DURATION}
 	warmup "$1" "$3"
 	for i in $(seq 1 "$RUNS"); do
-		wait_idle "$SERVER_PID"
+		wait_idle "${MEASURED[@]}"
 		run_wrk "$1" "$2" "$i" "$3" "$CONNECTIONS" "$secs" check >>"$RAW"
 		log "  $2 run $i: $(summary "$(tail -n 1 "$RAW")")"
 	done
@@ -640,8 +874,8 @@ summary() {
 measure_mixed() { # SERVER
 	local server=$1 i bg rc get login
 	for i in $(seq 1 "$RUNS"); do
-		wait_idle "$SERVER_PID"
-		res_start "$SERVER_PID"
+		wait_idle "${MEASURED[@]}"
+		res_start "${MEASURED[@]}"
 		run_wrk "$server" mixed_login "$i" login "$MIXED_LOGIN_CONNECTIONS" \
 		    $((DURATION + 1)) check shared >"$TMP/mixed_login" &
 		bg=$!
@@ -651,12 +885,11 @@ measure_mixed() { # SERVER
 		rc=0
 		wait "$bg" || rc=$?
 		forget_pid "$bg"
-		res_stop "$SERVER_PID"
+		res_stop "${MEASURED[@]}"
 		[ $rc -eq 0 ] || die "$server mixed: login side failed"
 		get=$(cat "$TMP/mixed_get")
 		login=$(cat "$TMP/mixed_login")
-		res="	cpu_us=$RES_CPU_US	hwm_kb=$RES_HWM_KB	rss_method=$RSS_METHOD"
-		res="$res	cpu_requests=$(($(field requests "$get") + $(field requests "$login")))"
+		res="$(res_fields)	cpu_requests=$(($(field requests "$get") + $(field requests "$login")))"
 		printf '%s%s\n%s%s\n' "$get" "$res" "$login" "$res" >>"$RAW"
 		log "  mixed run $i: GET $(summary "$get"); login $(summary "$login")"
 	done
@@ -669,7 +902,7 @@ measure_mixed() { # SERVER
 # login only after about connections * t / nproc.
 measure_ceiling() { # SERVER
 	local t_ms
-	wait_idle "$SERVER_PID"
+	wait_idle "${MEASURED[@]}"
 	run_wrk "$1" login_1conn 1 login 1 "$CEILING_DURATION" check >>"$RAW"
 	t_ms=$(field mean_ms "$(tail -n 1 "$RAW")")
 	LOGIN_SECS=$(awk -v t="$t_ms" -v r="$LOGIN_ROUNDS" -v c="$CONNECTIONS" \
@@ -693,7 +926,7 @@ measure_conns() { # SERVER
 		fi
 		warmup "$server" me "$c"
 		for i in $(seq 1 "$CONN_RUNS"); do
-			wait_idle "$SERVER_PID"
+			wait_idle "${MEASURED[@]}"
 			run_wrk "$server" me "$i" me "$c" "$CONN_DURATION" check >>"$RAW"
 			log "  $c connections run $i: $(summary "$(tail -n 1 "$RAW")")"
 		done
@@ -720,16 +953,16 @@ measure_burst() { # SERVER
 		log "  burst: $n connections, not $BURST_CONNECTIONS (open files limit $(ulimit -n))"
 	fi
 	for i in $(seq 1 "$BURST_RUNS"); do
-		wait_idle "$SERVER_PID"
+		wait_idle "${MEASURED[@]}"
 		out=$OUT/wrk/$RUN_PASS-$server-burst-$i.txt
-		res_start "$SERVER_PID"
+		res_start "${MEASURED[@]}"
 		"$BURST_BIN" -n "$n" -t $((BURST_TIMEOUT * 1000)) \
 		    -H "Authorization: Bearer $TOKEN" 127.0.0.1 "$port" \
 		    /users/me >"$out" 2>&1 || {
 			cat "$out" >&2
 			die "$server: the burst tool failed"
 		}
-		res_stop "$SERVER_PID"
+		res_stop "${MEASURED[@]}"
 		line=$(grep '^BURST' "$out") || die "$server: no BURST line in $out"
 		[ "$(field ok "$line")" -gt 0 ] ||
 		    die "$server: no 2xx answer in a burst of $n connections (see $out)"
@@ -737,7 +970,7 @@ measure_burst() { # SERVER
 		    "$i" "${line#BURST	}" "$RES_CPU_US" "$RES_HWM_KB" \
 		    >>"$OUT/burst.tsv"
 		log "  burst $i: $n connections, $(field served "$line") served, $(field reset "$line") reset, $(field timeout "$line") timed out, p99 $(field p99_ms "$line") ms, max $(field max_ms "$line") ms"
-		alive "$SERVER_PID" || die "$server died during the burst"
+		server_alive || die "$server died during the burst"
 	done
 }
 
@@ -748,11 +981,11 @@ measure_burst() { # SERVER
 measure_stream() { # DB_PATH
 	local i line
 	for i in $(seq 1 "$STREAM_RUNS"); do
-		wait_idle "$SERVER_PID"
-		res_start "$SERVER_PID"
+		wait_idle "${MEASURED[@]}"
+		res_start "${MEASURED[@]}"
 		line=$("$PYTHON" "$HERE/probe.py" stream "$BASE" "$1" \
 		    "$STREAM_TIMEOUT" "$STREAM_MIN_POSTS") || die "$RUN_PASS: the full GET /posts stream failed"
-		res_stop "$SERVER_PID"
+		res_stop "${MEASURED[@]}"
 		printf 'pass=%s\trun=%s\t%s\tcpu_us=%s\thwm_kb=%s\trss_method=%s\n' \
 		    "$RUN_PASS" "$i" "$line" "$RES_CPU_US" "$RES_HWM_KB" "$RSS_METHOD" \
 		    >>"$OUT/stream.tsv"
@@ -837,21 +1070,33 @@ bench_scale() { # RUN_PASS USERS POSTS
 # ---- one server, one pass --------------------------------------------------
 
 bench_server() { # NAME
-	local name=$1 scen busy
+	local name=$1 scen busy p
 	busy=$(machine_busy)
 	printf 'busy_%s_%s\t%s\n' "$RUN_PASS" "$name" "$busy" >>"$OUT/meta.tsv"
 	log "== $name, pass $RUN_PASS (machine ${busy}% busy before start)"
-	"start_$name"
+	SERVER_PIDS=() MEASURED=() DB_PID="" EXTRA_LOGS=() PG_DB=""
+	case $name in
+	gatehouse-pg) start_gatehouse_pg 1 ;;
+	gatehouse-pg*) start_gatehouse_pg "${name#gatehouse-pg}" ;;
+	*) "start_$name" ;;
+	esac
+	[ ${#SERVER_PIDS[@]} -gt 0 ] || SERVER_PIDS=("$SERVER_PID")
+	[ ${#MEASURED[@]} -gt 0 ] || MEASURED=("$SERVER_PID")
 	wait_ready "$name" "$SERVER_PID" "$READY_URL"
-	rss_method_for "$SERVER_PID"
+	rss_method_for "${MEASURED[@]}"
 	printf 'rss_method_%s\t%s\n' "$name" "$RSS_METHOD" >>"$OUT/meta.tsv"
-	log "$name ready at $BASE (pid $SERVER_PID)"
+	printf 'instances_%s\t%s\n' "$name" "${#MEASURED[@]}" >>"$OUT/meta.tsv"
+	if [ ${#SERVER_PIDS[@]} -gt 1 ]; then
+		log "$name ready at $BASE (proxy pid $SERVER_PID; instances ${MEASURED[*]})"
+	else
+		log "$name ready at $BASE (pid $SERVER_PID)"
+	fi
 	if [ "$name" = nginx ]; then
 		TOKEN=fixed-body-needs-no-token IDS=$(seq -s, 1 100)
 		USER_NAME=benchuser USER_PASS=unused APIKEY=gh_fixed_body_needs_no_key
 	else
 		local keyopt=--api-key
-		[ "$name" = gatehouse ] || keyopt=""
+		[ "$name" != fastapi ] || keyopt=""
 		# shellcheck disable=SC2086 # keyopt: no word or one
 		"$PYTHON" "$HERE/seed.py" seed "$BASE" "$TMP/seed.env" $keyopt >&2 ||
 		    die "seeding $name failed"
@@ -881,19 +1126,29 @@ bench_server() { # NAME
 		mixed) measure_mixed "$name" ;;
 		*) measure "$name" "$scen" "$scen" ;;
 		esac
-		alive "$SERVER_PID" || die "$name died during scenario $scen"
+		server_alive || die "$name died during scenario $scen"
 	done
 	if [ "$RUN_PASS" = main ] && [ "$name" = gatehouse ] &&
 	    [ "${BENCH_SKIP_CONNS:-0}" != 1 ]; then
 		measure_conns "$name"
 	fi
-	if [ "$RUN_PASS" = main ] && [ "${BENCH_SKIP_BURST:-0}" != 1 ]; then
+	# the burst is left out on PostgreSQL: it measures accepting
+	# connections, which the database does not change
+	if [ "$RUN_PASS" = main ] && [ "${BENCH_SKIP_BURST:-0}" != 1 ] &&
+	    [ -z "$DB_PID" ]; then
 		measure_burst "$name"
 	fi
-	alive "$SERVER_PID" || die "$name died"
-	stop_pid "$SERVER_PID"
-	forget_pid "$SERVER_PID"
-	CURRENT_LOG=""
+	server_alive || die "$name died"
+	for p in "${SERVER_PIDS[@]}"; do # the proxy first, then the instances
+		stop_pid "$p"
+		forget_pid "$p"
+	done
+	CURRENT_LOG="" EXTRA_LOGS=()
+	if [ -n "$PG_DB" ]; then
+		pg_tool dropdb --if-exists "$PG_DB" ||
+		    die "dropdb $PG_DB failed"
+	fi
+	SERVER_PIDS=() MEASURED=() DB_PID="" PG_DB=""
 	log "$name stopped"
 }
 
@@ -911,6 +1166,15 @@ SCENARIO_LIST=$SCENARIOS
 SERVERS=()
 [ "${BENCH_SKIP_NGINX:-0}" = 1 ] || SERVERS+=(nginx)
 [ "${BENCH_SKIP_GATEHOUSE:-0}" = 1 ] || SERVERS+=(gatehouse)
+# gatehouse on PostgreSQL, right after it on SQLite
+LAST_PG=""
+if [ "${BENCH_SKIP_GATEHOUSE:-0}" != 1 ] && [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
+	for n in $PG_INSTANCES; do
+		LAST_PG=gatehouse-pg
+		[ "$n" -eq 1 ] || LAST_PG=gatehouse-pg$n
+		SERVERS+=("$LAST_PG")
+	done
+fi
 if [ "${BENCH_SKIP_SEED:-0}" = 1 ]; then
 	:
 elif [ -x "$SEED_APP_DIR/run.sh" ]; then
@@ -991,7 +1255,14 @@ EOF
 
 log "servers: ${SERVERS[*]}; ${DURATION}s x $RUNS runs, $CONNECTIONS connections, $THREADS threads; open files $(ulimit -n)"
 BENCH_T0=$SECONDS
-for s in "${SERVERS[@]}"; do bench_server "$s"; done
+for s in "${SERVERS[@]}"; do
+	bench_server "$s"
+	# the cluster stops after its last pass: nothing later runs beside it
+	if [ "$s" = "$LAST_PG" ]; then
+		pg_down
+		log "PostgreSQL stopped"
+	fi
+done
 if [ "${BENCH_SKIP_GATEHOUSE:-0}" != 1 ] && [ "${BENCH_SKIP_STARTUP:-0}" != 1 ]; then
 	log "== start-up on an empty data directory, $STARTS start(s)"
 	measure_startup fresh

@@ -487,14 +487,23 @@ p_ping(struct gh_store *gs)
 }
 
 /* A batch: one connection held by the writer thread and one transaction
- * around its jobs; each job in a savepoint of its own, because a failed
- * statement aborts a PostgreSQL transaction (SQLite's goes on). */
+ * around its jobs, under an advisory lock that makes the batches of every
+ * instance take turns; each job in a savepoint of its own, because a
+ * failed statement aborts a PostgreSQL transaction (SQLite's goes on). */
 static enum gh_err
 p_batch_begin(struct gh_store *gs)
 {
 	struct gh_pg_conn *c;
+	enum gh_err r;
 
-	return gh_pg_tx_begin(gs, &c);
+	if ((r = gh_pg_tx_begin(gs, &c)) != GH_OK)
+		return r;
+	/* one batch at a time across instances: two batches lock the rows
+	 * their jobs write in whatever order the jobs came, and two such
+	 * transactions deadlock (seen: two instances patching posts) */
+	if ((r = gh_pg_xact_lock(c, GH_PG_LOCK_BATCH)) != GH_OK)
+		gh_pg_tx_rollback(gs, c);
+	return r;
 }
 
 static bool

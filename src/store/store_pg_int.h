@@ -43,6 +43,7 @@
 /* Advisory lock keys (pg_advisory_xact_lock / pg_advisory_lock). */
 #define GH_PG_LOCK_MIGRATE 0x67680001 /* schema migrations at start */
 #define GH_PG_LOCK_USERS 0x67680002   /* user creation, last-admin guard */
+#define GH_PG_LOCK_BATCH 0x67680003   /* one group-commit batch at a time */
 
 /* The channel on which a write that may change cached authentication
  * answers is announced to every instance. */
