@@ -135,9 +135,10 @@ struct gh_store_ops {
 	bool (*batch_live)(struct gh_store *s);
 	enum gh_err (*batch_end)(struct gh_store *s);
 	/* around each job of a batch (NULL: nothing): job_end keeps the
-	 * job's writes unless the database aborted them */
+	 * job's writes unless the database aborted them, and then says so
+	 * (GH_ERR_DB: the job did nothing, whatever it returned) */
 	enum gh_err (*job_begin)(struct gh_store *s);
-	void (*job_end)(struct gh_store *s);
+	enum gh_err (*job_end)(struct gh_store *s);
 	/* tell other processes sharing the database that cached
 	 * authentication answers may be stale (NULL: nobody to tell);
 	 * inside the caller's transaction when there is one */

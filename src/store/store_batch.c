@@ -85,8 +85,8 @@ run_batch(void *ctx, struct gh_workq_job *jobs, size_t n)
 				continue;
 			}
 			r[i] = op_run(s, &jobs[i]);
-			if (o->job_end != NULL)
-				o->job_end(s);
+			if (o->job_end != NULL && o->job_end(s) != GH_OK)
+				r[i] = GH_ERR_DB; /* undone: it did nothing */
 		}
 		if (br == GH_OK && (br = o->batch_end(s)) != GH_OK)
 			gh_log_error_f(

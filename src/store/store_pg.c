@@ -123,6 +123,8 @@ conn_drop(struct gh_pg_conn *c)
 		PQfinish(c->pc);
 	c->pc = NULL;
 	c->tx_depth = 0;
+	c->virt = 0;
+	c->job_fresh = false;
 	memset(c->prepared, 0, sizeof(c->prepared));
 }
 
@@ -349,6 +351,7 @@ gh_pg_exec(struct gh_pg_conn *c, int slot, const char *sql,
 	*out = NULL;
 	if (p == NULL)
 		p = &none;
+	c->job_fresh = false;
 	snprintf(name, sizeof(name), "g%d", slot);
 	if (!(c->prepared[slot / 64] & (1ULL << (slot % 64)))) {
 		res = PQprepare(c->pc, name, sql, 0, NULL);
@@ -413,6 +416,13 @@ gh_pg_tx_begin(struct gh_store *gs, struct gh_pg_conn **out)
 	*out = c;
 	if (c == NULL)
 		return GH_ERR_DB;
+	if (c->job_fresh && c->tx_depth >= 1 && c->tx_depth < 32) {
+		/* nothing ran since the job's savepoint: rolling back to it
+		 * is rolling this level back; two round trips saved */
+		c->virt |= 1u << c->tx_depth;
+		c->tx_depth++;
+		return GH_OK;
+	}
 	/* read committed whatever the database's default: the advisory
 	 * locks' check-then-write reads what the previous holder committed */
 	r = simple(c, c->tx_depth == 0 ? "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -426,18 +436,39 @@ gh_pg_tx_begin(struct gh_store *gs, struct gh_pg_conn **out)
 	return GH_OK;
 }
 
+/* Is the innermost open level a virtual one (no savepoint of its own)?
+ * Then pop it. */
+static bool
+pop_virtual(struct gh_pg_conn *c)
+{
+	uint32_t bit = 1u << (c->tx_depth - 1);
+
+	if (c->tx_depth < 2 || !(c->virt & bit))
+		return false;
+	c->virt &= ~bit;
+	c->tx_depth--;
+	return true;
+}
+
 void
 gh_pg_tx_rollback(struct gh_store *gs, struct gh_pg_conn *c)
 {
 	if (c == NULL || c->tx_depth <= 0)
 		return;
-	if (c->tx_depth == 1) {
+	if (pop_virtual(c)) {
+		/* back to the job's savepoint, which stays the job's */
+		simple(c, "ROLLBACK TO SAVEPOINT gh_op");
+		c->job_fresh = true;
+	} else if (c->tx_depth == 1) {
 		simple(c, "ROLLBACK");
+		c->tx_depth--;
+		c->virt = 0;
+		c->job_fresh = false;
 	} else {
 		simple(c, "ROLLBACK TO SAVEPOINT gh_op");
 		simple(c, "RELEASE SAVEPOINT gh_op");
+		c->tx_depth--;
 	}
-	c->tx_depth--;
 	gh_pg_release(gs, c);
 }
 
@@ -448,6 +479,8 @@ gh_pg_tx_commit(struct gh_store *gs, struct gh_pg_conn *c)
 
 	if (PQtransactionStatus(c->pc) != PQTRANS_INTRANS)
 		r = GH_ERR_DB; /* aborted: COMMIT would roll back silently */
+	else if (c->tx_depth >= 2 && (c->virt & (1u << (c->tx_depth - 1))))
+		r = GH_OK; /* virtual: the job's savepoint carries it */
 	else
 		r = simple(
 		    c, c->tx_depth == 1 ? "COMMIT" : "RELEASE SAVEPOINT gh_op");
@@ -455,7 +488,12 @@ gh_pg_tx_commit(struct gh_store *gs, struct gh_pg_conn *c)
 		gh_pg_tx_rollback(gs, c);
 		return r;
 	}
-	c->tx_depth--;
+	if (!pop_virtual(c)) {
+		c->tx_depth--;
+		if (c->tx_depth == 0)
+			c->virt = 0;
+	}
+	c->job_fresh = false;
 	gh_pg_release(gs, c);
 	return GH_OK;
 }
@@ -520,23 +558,27 @@ static enum gh_err
 p_job_begin(struct gh_store *gs)
 {
 	struct gh_pg_conn *c;
+	enum gh_err r = gh_pg_tx_begin(gs, &c);
 
-	return gh_pg_tx_begin(gs, &c);
+	if (r == GH_OK)
+		c->job_fresh = true;
+	return r;
 }
 
-static void
+static enum gh_err
 p_job_end(struct gh_store *gs)
 {
 	struct gh_pg_conn *c = tl_held;
 
 	if (c == NULL || c->tx_depth < 2)
-		return;
-	/* the job's writes stay unless the database aborted them (its
-	 * result says how it went, as on SQLite) */
-	if (PQtransactionStatus(c->pc) == PQTRANS_INERROR)
+		return GH_ERR_DB;
+	/* the job's writes stay unless the database aborted them: then
+	 * they are undone, and the job must not be reported done */
+	if (PQtransactionStatus(c->pc) == PQTRANS_INERROR) {
 		gh_pg_tx_rollback(gs, c);
-	else if (gh_pg_tx_commit(gs, c) != GH_OK)
-		return;
+		return GH_ERR_DB;
+	}
+	return gh_pg_tx_commit(gs, c);
 }
 
 static enum gh_err

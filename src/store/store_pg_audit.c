@@ -10,10 +10,11 @@
  * single writer; PostgreSQL takes concurrent commits from every thread),
  * so the row is inserted at once, in autocommit, or inside the caller's
  * transaction when it holds one (then it commits or vanishes with it).
- * Inside a transaction the insert runs in a savepoint of its own: a row
- * PostgreSQL refuses (text that is not UTF-8, a timeout) would otherwise
- * abort the caller's transaction and take its writes down with it, where
- * SQLite undoes only the failed statement.  Nothing is ever queued, so
+ * Text is cut to its valid UTF-8 prefix first (PostgreSQL refuses
+ * anything else); should the insert fail anyway inside a group-commit
+ * job (a timeout), the job is undone and reported failed rather than
+ * answered without its row: one round trip per row, no savepoint.
+ * Nothing is ever queued, so
  * a listing sees every entry committed before it, and a crash loses no
  * acknowledged row.
  *
@@ -28,9 +29,11 @@
  * GH_PG_SLOT_AUDIT.. of each pooled connection.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_pg_int.h"
+#include "util/utf8.h"
 #include "util/banned.h"
 
 enum audit_stmt {
@@ -99,26 +102,48 @@ insert(struct gh_pg_conn *c, const struct gh_audit_entry *e, const char *what)
 	    sql_text[A_AUDIT_INSERT], &p, NULL, what);
 }
 
+/* s, or its longest valid UTF-8 prefix copied into *tmp (free it):
+ * PostgreSQL refuses text that is not UTF-8, and a refused row would
+ * abort the transaction it is written in. */
+static const char *
+utf8(const char *s, char **tmp)
+{
+	size_t n, ok;
+
+	*tmp = NULL;
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	if ((ok = gh_utf8_valid_prefix(s, n)) == n)
+		return s;
+	*tmp = gh_xmalloc(ok + 1);
+	memcpy(*tmp, s, ok);
+	(*tmp)[ok] = '\0';
+	return *tmp;
+}
+
 /* Insert e on the thread's connection: in autocommit when it holds no
- * transaction, else in a savepoint of the caller's transaction. */
+ * transaction, else in the caller's (a group-commit job: should the
+ * insert fail anyway, the job is undone and reported failed, job_end in
+ * store_pg.c, rather than answered without its audit row). */
 static enum gh_err
 audit_insert(
     struct gh_store *gs, const struct gh_audit_entry *e, const char *what)
 {
-	struct gh_pg_conn *c = gh_pg_acquire(gs), *tc;
+	struct gh_pg_conn *c = gh_pg_acquire(gs);
+	struct gh_audit_entry v = *e;
+	char *t1, *t2, *t3;
 	enum gh_err r;
 
 	if (c == NULL)
 		return GH_ERR_DB;
-	if (c->tx_depth == 0) {
-		r = insert(c, e, what);
-	} else if ((r = gh_pg_tx_begin(gs, &tc)) == GH_OK) {
-		/* tc is c: the thread's connection, now in a savepoint */
-		if ((r = insert(tc, e, what)) == GH_OK)
-			r = gh_pg_tx_commit(gs, tc);
-		else
-			gh_pg_tx_rollback(gs, tc);
-	}
+	v.username = utf8(e->username, &t1);
+	v.ip = utf8(e->ip, &t2);
+	v.detail = utf8(e->detail, &t3);
+	r = insert(c, &v, what);
+	free(t1);
+	free(t2);
+	free(t3);
 	gh_pg_release(gs, c);
 	return r;
 }

@@ -53,7 +53,12 @@ struct pg_store;
 
 struct gh_pg_conn {
 	PGconn *pc;
-	int tx_depth;   /* open gh_pg_tx_begin()s */
+	int tx_depth; /* open gh_pg_tx_begin()s */
+	/* a group-commit job's savepoint was just taken and nothing has run
+	 * since: a transaction begun now needs no savepoint of its own (its
+	 * rollback is the job's); virt: such levels, a bit per depth */
+	bool job_fresh;
+	uint32_t virt;
 	int hold_depth; /* nested gh_pg_acquire()s of the holding thread */
 	bool in_use;
 	uint64_t prepared[GH_PG_MAX_STMTS / 64]; /* slot bitmap */
