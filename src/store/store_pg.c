@@ -390,6 +390,37 @@ gh_pg_run(struct gh_pg_conn *c, int slot, const char *sql,
 	return GH_OK;
 }
 
+enum gh_err
+gh_pg_each(struct gh_store *gs, int slot, const char *sql,
+    const struct gh_pg_params *p, gh_pg_row_fn row, void *ctx, const char *what)
+{
+	struct gh_pg_conn *c = gh_pg_acquire(gs);
+	PGresult *res;
+	enum gh_err r;
+	int i, n;
+
+	if (c == NULL)
+		return GH_ERR_DB;
+	r = gh_pg_exec(c, slot, sql, p, &res, what);
+	gh_pg_release(gs, c);
+	if (r != GH_OK)
+		return r;
+	n = PQntuples(res);
+	for (i = 0; i < n && r == GH_OK; i++)
+		r = row(res, i, ctx);
+	PQclear(res);
+	return r;
+}
+
+void
+gh_pg_p_limit(struct gh_pg_params *p, int64_t limit)
+{
+	if (limit < 0)
+		gh_pg_p_text(p, NULL);
+	else
+		gh_pg_p_int(p, limit);
+}
+
 /* A statement of no parameters that is not prepared (transaction
  * control cannot be). */
 static enum gh_err

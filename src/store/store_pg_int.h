@@ -104,6 +104,28 @@ enum gh_err gh_pg_exec(struct gh_pg_conn *c, int slot, const char *sql,
 enum gh_err gh_pg_run(struct gh_pg_conn *c, int slot, const char *sql,
     const struct gh_pg_params *p, int64_t *rows, const char *what);
 
+/*
+ * A listing: run the statement in slot on this thread's connection,
+ * give the connection back (a callback may call the store), then hand
+ * each row to row(res, i, ctx) until one returns other than GH_OK, which
+ * is returned.  Strings read with gh_pg_str(..., NULL) are borrowed for
+ * the call only.
+ */
+typedef enum gh_err (*gh_pg_row_fn)(const PGresult *res, int row, void *ctx);
+/* The ctx a listing's row function usually gets: the caller's typed
+ * callback (converted back by the row function) and its context. */
+struct gh_pg_walk {
+	void (*fn)(void);
+	void *ctx;
+};
+enum gh_err gh_pg_each(struct gh_store *gs, int slot, const char *sql,
+    const struct gh_pg_params *p, gh_pg_row_fn row, void *ctx,
+    const char *what);
+
+/* A LIMIT parameter: limit < 0 is "all" (NULL: PostgreSQL refuses a
+ * negative LIMIT, where SQLite reads it as none). */
+void gh_pg_p_limit(struct gh_pg_params *p, int64_t limit);
+
 /* Column readers (row, col); NULL reads as 0 / false / "". */
 bool gh_pg_null(const PGresult *r, int row, int col);
 int64_t gh_pg_int(const PGresult *r, int row, int col);

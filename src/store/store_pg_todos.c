@@ -160,38 +160,26 @@ gh_pg_todo_delete(struct gh_store *gs, gh_id id, gh_id user_id)
 	return rows > 0 ? GH_OK : GH_ERR_NOTFOUND;
 }
 
+static enum gh_err
+todo_row(const PGresult *res, int i, void *arg)
+{
+	struct gh_pg_walk *w = arg;
+	struct gh_todo t;
+
+	row_todo(res, i, NULL, &t);
+	return ((gh_store_todo_fn)w->fn)(w->ctx, &t);
+}
+
 enum gh_err
 gh_pg_todo_list(struct gh_store *gs, gh_id user_id, gh_id after_id,
     int64_t limit, gh_store_todo_fn fn, void *ctx)
 {
-	struct gh_pg_conn *c = gh_pg_acquire(gs);
 	struct gh_pg_params p = {0};
-	struct gh_todo t;
-	PGresult *res;
-	enum gh_err r;
-	int i, n;
+	struct gh_pg_walk w = {(void (*)(void))fn, ctx};
 
-	if (c == NULL)
-		return GH_ERR_DB;
 	gh_pg_p_int(&p, user_id);
 	gh_pg_p_int(&p, after_id);
-	/* < 0: all; a negative LIMIT is an error on PostgreSQL, LIMIT NULL
-	 * is none */
-	if (limit < 0)
-		gh_pg_p_text(&p, NULL);
-	else
-		gh_pg_p_int(&p, limit);
-	r = todo_exec(c, T_LIST, &p, &res, "todo list");
-	/* the rows are the result's: walk them without holding the
-	 * connection (a callback may call the store) */
-	gh_pg_release(gs, c);
-	if (r != GH_OK)
-		return r;
-	n = PQntuples(res);
-	for (i = 0; i < n && r == GH_OK; i++) {
-		row_todo(res, i, NULL, &t);
-		r = fn(ctx, &t);
-	}
-	PQclear(res);
-	return r;
+	gh_pg_p_limit(&p, limit);
+	return gh_pg_each(gs, GH_PG_SLOT_TODOS + T_LIST, todo_sql[T_LIST], &p,
+	    todo_row, &w, "todo list");
 }

@@ -97,17 +97,6 @@ user_exec(struct gh_pg_conn *c, enum user_stmt id, const struct gh_pg_params *p,
 	    c, GH_PG_SLOT_USERS + (int)id, user_sql[id], p, out, what);
 }
 
-/* A listing's limit: < 0 is all, which PostgreSQL spells NULL (a
- * negative LIMIT is an error there, no limit in SQLite). */
-static void
-p_limit(struct gh_pg_params *p, int64_t limit)
-{
-	if (limit < 0)
-		gh_pg_p_text(p, NULL);
-	else
-		gh_pg_p_int(p, limit);
-}
-
 void
 gh_pg_row_user(
     const PGresult *r, int row, struct gh_arena *a, struct gh_user *u)
@@ -278,34 +267,27 @@ gh_pg_user_rehash(
 	return r;
 }
 
+static enum gh_err
+user_row(const PGresult *res, int i, void *arg)
+{
+	struct gh_pg_walk *w = arg;
+	struct gh_user u;
+
+	gh_pg_row_user(res, i, NULL, &u);
+	return ((gh_store_user_fn)w->fn)(w->ctx, &u);
+}
+
 enum gh_err
 gh_pg_user_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_user_fn fn, void *ctx)
 {
-	struct gh_pg_conn *c = gh_pg_acquire(gs);
 	struct gh_pg_params p = {0};
-	struct gh_user u;
-	PGresult *res;
-	enum gh_err r;
-	int i, n;
+	struct gh_pg_walk w = {(void (*)(void))fn, ctx};
 
-	if (c == NULL)
-		return GH_ERR_DB;
 	gh_pg_p_int(&p, after_id);
-	p_limit(&p, limit);
-	r = user_exec(c, U_USER_LIST, &p, &res, "user list");
-	/* the rows are the result's: walk them without holding the
-	 * connection (a callback may call the store) */
-	gh_pg_release(gs, c);
-	if (r != GH_OK)
-		return r;
-	n = PQntuples(res);
-	for (i = 0; i < n && r == GH_OK; i++) {
-		gh_pg_row_user(res, i, NULL, &u);
-		r = fn(ctx, &u);
-	}
-	PQclear(res);
-	return r;
+	gh_pg_p_limit(&p, limit);
+	return gh_pg_each(gs, GH_PG_SLOT_USERS + U_USER_LIST,
+	    user_sql[U_USER_LIST], &p, user_row, &w, "user list");
 }
 
 enum gh_err
@@ -381,30 +363,25 @@ gh_pg_post_delete(struct gh_store *gs, gh_id id)
 	return rows > 0 ? GH_OK : GH_ERR_NOTFOUND;
 }
 
+static enum gh_err
+post_row(const PGresult *res, int i, void *arg)
+{
+	struct gh_pg_walk *w = arg;
+	struct gh_post post;
+
+	row_post(res, i, NULL, &post);
+	return ((gh_store_post_fn)w->fn)(w->ctx, &post);
+}
+
 enum gh_err
 gh_pg_post_list(struct gh_store *gs, gh_id after_id, int64_t limit,
     gh_store_post_fn fn, void *ctx)
 {
-	struct gh_pg_conn *c = gh_pg_acquire(gs);
 	struct gh_pg_params p = {0};
-	struct gh_post post;
-	PGresult *res;
-	enum gh_err r;
-	int i, n;
+	struct gh_pg_walk w = {(void (*)(void))fn, ctx};
 
-	if (c == NULL)
-		return GH_ERR_DB;
 	gh_pg_p_int(&p, after_id);
-	p_limit(&p, limit);
-	r = user_exec(c, U_POST_LIST, &p, &res, "post list");
-	gh_pg_release(gs, c);
-	if (r != GH_OK)
-		return r;
-	n = PQntuples(res);
-	for (i = 0; i < n && r == GH_OK; i++) {
-		row_post(res, i, NULL, &post);
-		r = fn(ctx, &post);
-	}
-	PQclear(res);
-	return r;
+	gh_pg_p_limit(&p, limit);
+	return gh_pg_each(gs, GH_PG_SLOT_USERS + U_POST_LIST,
+	    user_sql[U_POST_LIST], &p, post_row, &w, "post list");
 }
